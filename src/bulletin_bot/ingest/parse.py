@@ -1,0 +1,353 @@
+"""Bulletin structure: masthead → table of contents → 【sections】 → articles ending in （…供稿）.
+
+Works on the printed lines from ``read.py`` so the same rules serve PDF, DOCX and extracted text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import ParseError
+from ..model import Article, Bulletin, Issue, Section
+from .read import Line, read_lines
+from .text import CLAUSE_END, join_lines, nospace, squeeze
+
+HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】$")
+BULLET = re.compile(r"^[●○◆◇■□•▪►★☆]\s*")
+# （万州区党史和地方志研究室供稿） （供稿：成华区委党史研究室） (来源：…)
+SOURCE = re.compile(
+    r"[（(]\s*(?:(?:供稿单位|供稿|来源|稿源|报送单位|作者单位)\s*[：:]\s*(?P<u1>[^（）()]{2,40}?)"
+    r"|(?P<u2>[^（）()：:]{2,40}?)\s*(?:供稿|报送|提供|供))\s*[）)]\s*$"
+)
+DISTRIBUTION = re.compile(r"^(?:报|送|抄送|抄报|发|分送|印发|报送)\s*[：:]")
+COLOPHON = re.compile(r"^(?:责任编辑|编\s*辑|校\s*对|签\s*发|审\s*核|审\s*稿|主\s*编|印数|共印|联系电话)\s*[：:]?")
+DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+NUMBER = re.compile(
+    r"^(?:\d{4}\s*年\s*)?(?:第\s*[0-9一二三四五六七八九十百零〇]+\s*期|总第\s*\d+\s*期)"
+    r"(?:\s*[（(]?\s*总第\s*\d+\s*期\s*[）)]?)?$"
+)
+MASTHEAD_NOISE = re.compile(r"^(?:[（(]?\s*内部(?:资料|刊物|参考)|注意保存|秘密|机密|密级|[（(]?\s*此件)")
+ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十]+[，、])")
+TOC_PAGE = re.compile(r"[.·…．\s]*\d{1,3}\s*$")
+SUBTITLE = re.compile(r"^[—–－\-]{1,2}")
+MAX_TITLE_LINES = 4
+
+
+@dataclass
+class _Segment:
+    lines: list[Line]
+    source: str | None
+
+
+def parse_file(path: Path, data: bytes | None = None, name: str | None = None) -> Bulletin:
+    """Parse one issue file into a ``Bulletin``; every failure is a ``ParseError`` naming the file."""
+    label = name or str(path)
+    lines = read_lines(Path(label) if name else path, data if data is not None else path.read_bytes())
+    return parse_lines(lines, label)
+
+
+def parse_lines(lines: list[Line], source_file: str) -> Bulletin:
+    lines = [replace(ln, text=ln.text.strip()) for ln in lines if ln.text.strip()]
+    title, number, publisher, date, pos = _masthead(lines)
+    toc, pos = _toc(lines, pos)
+    body, distribution = _split_distribution(lines[pos:])
+    sections = _sections(body, dict(toc))
+    if not any(s.articles for s in sections):
+        raise ParseError(
+            source_file,
+            "no articles found",
+            "is this a bulletin issue? articles are expected under 【…】 headings and end with （…供稿）",
+        )
+    sections = [s for s in sections if s.articles]
+    issue = Issue(
+        id=_issue_id(title, number, publisher, date, sections),
+        title=title,
+        number=number,
+        publisher=publisher,
+        date=date,
+        source_file=Path(source_file).name,
+    )
+    return Bulletin(issue=issue, sections=tuple(sections), distribution=tuple(distribution), toc=tuple(toc))
+
+
+# --- masthead --------------------------------------------------------------------------------
+
+
+def _masthead(lines: list[Line]) -> tuple[str | None, str | None, str | None, str | None, int]:
+    """Title, 期号, publisher and date from the lines before the first heading or contents entry."""
+    title = number = publisher = date = None
+    pos = 0
+    orgs: list[str] = []
+    for i, line in enumerate(lines[:10]):
+        text = squeeze(line.text)
+        if HEADER.match(text) or BULLET.match(text) or (line.full and len(text) > 30 and date):
+            break
+        pos = i + 1
+        if MASTHEAD_NOISE.match(text):
+            continue
+        m = DATE.search(text)
+        if m and date is None and len(text) <= 40:
+            y, mo, d = (int(g) for g in m.groups())
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                date = f"{y:04d}-{mo:02d}-{d:02d}"
+            prefix = text[: m.start()].strip()
+            publisher = _publisher(prefix) or (orgs[-1] if orgs else None)
+            rest = text[m.end() :].strip()
+            if rest and NUMBER.match(rest):
+                number = rest
+            continue
+        if NUMBER.match(nospace(text)):
+            number = squeeze(text)
+            continue
+        plain = text.strip("《》〈〉")
+        if title is None and len(plain) <= 20 and not any(ch in plain for ch in CLAUSE_END) and date is None:
+            if plain.endswith(("编", "编印", "主办")) or _is_org(plain):
+                orgs.append(_publisher(plain) or plain)
+            else:
+                title = plain
+            continue
+        if _is_org(text):
+            orgs.append(_publisher(text) or text)
+            continue
+        if date is not None:
+            pos = i  # the masthead ends with its date line; this line already belongs to the body
+            break
+    if publisher is None and orgs:
+        publisher = orgs[-1]
+    if date is None and title is None and number is None and publisher is None:
+        pos = 0
+    return title, number, publisher, date, pos
+
+
+def _publisher(text: str) -> str | None:
+    text = re.sub(r"(?:编印|主办|编)\s*$", "", text.strip()).strip()
+    return text or None
+
+
+def _is_org(text: str) -> bool:
+    return len(text) <= 30 and bool(re.search(r"(?:研究室|委员会|办公室|委|局|院|馆|中心|学会|研究会)(?:编印|主办|编)?$", text))
+
+
+# --- table of contents ---------------------------------------------------------------------
+
+
+def _toc(lines: list[Line], pos: int) -> tuple[list[tuple[str, tuple[str, ...]]], int]:
+    """Read 【section】 + ●title entries; the contents end at a heading followed by body text."""
+    toc: list[tuple[str, list[str]]] = []
+    i = pos
+    seen_bullet = False
+    while i < len(lines):
+        text = squeeze(lines[i].text)
+        header = HEADER.match(text)
+        nxt = squeeze(lines[i + 1].text) if i + 1 < len(lines) else ""
+        if header:
+            if not (BULLET.match(nxt) or HEADER.match(nxt)):
+                break  # a heading followed by text: the body starts here
+            toc.append((header.group(1), []))
+        elif BULLET.match(text):
+            seen_bullet = True
+            if not toc:
+                toc.append(("", []))
+            toc[-1][1].append(TOC_PAGE.sub("", BULLET.sub("", text)))
+        elif seen_bullet and toc and toc[-1][1] and not lines[i].full is False or (
+            seen_bullet and toc and toc[-1][1] and _continues_toc(lines, i)
+        ):
+            toc[-1][1][-1] = join_lines(toc[-1][1][-1], TOC_PAGE.sub("", text))
+        else:
+            break
+        i += 1
+    if not seen_bullet:
+        return [], pos
+    return [(name, tuple(squeeze(t) for t in titles)) for name, titles in toc], i
+
+
+def _continues_toc(lines: list[Line], i: int) -> bool:
+    """A wrapped contents entry: the next line is another entry or heading, so this one is a tail."""
+    if i + 1 >= len(lines):
+        return False
+    nxt = squeeze(lines[i + 1].text)
+    return bool(BULLET.match(nxt) or HEADER.match(nxt))
+
+
+# --- body ------------------------------------------------------------------------------------
+
+
+def _split_distribution(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """Cut the trailing 报：/送： distribution and colophon lines off the body."""
+    cut = len(lines)
+    for i in range(len(lines) - 1, max(-1, len(lines) - 12), -1):
+        text = squeeze(lines[i].text)
+        if DISTRIBUTION.match(text) or COLOPHON.match(text):
+            cut = i
+        elif SOURCE.search(text) or HEADER.match(text):
+            break
+    meta: list[str] = []
+    for line in lines[cut:]:
+        text = squeeze(line.text)
+        if meta and not (DISTRIBUTION.match(text) or COLOPHON.match(text)):
+            meta[-1] = join_lines(meta[-1], text)  # a wrapped distribution line
+        else:
+            meta.append(text)
+    return lines[:cut], meta
+
+
+def _sections(lines: list[Line], toc: dict[str, tuple[str, ...]]) -> list[Section]:
+    groups: list[tuple[str, list[Line]]] = []
+    for line in lines:
+        header = HEADER.match(squeeze(line.text))
+        if header:
+            groups.append((header.group(1), []))
+        else:
+            if not groups:
+                groups.append(("正文", []))
+            groups[-1][1].append(line)
+    sections: list[Section] = []
+    for name, group in groups:
+        toc_titles = [nospace(t) for t in toc.get(name, ())]
+        articles = [a for seg in _segments(group, toc_titles) if (a := _article(seg, toc_titles)) is not None]
+        if sections and sections[-1].name == name:  # a heading repeated after a page break
+            sections[-1] = Section(name, sections[-1].articles + tuple(articles))
+        else:
+            sections.append(Section(name, tuple(articles)))
+    return sections
+
+
+def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
+    """Split a section at source notes (and at contents titles when an article lacks its note)."""
+    segments: list[_Segment] = []
+    current: list[Line] = []
+    for line in lines:
+        text = line.text
+        m = SOURCE.search(text)
+        if m:
+            before = text[: m.start()].strip()
+            if before:
+                current.append(replace(line, text=before, full=False))
+            segments.append(_Segment(current, squeeze(m.group("u1") or m.group("u2"))))
+            current = []
+            continue
+        if current and toc_titles and _starts_toc_title(lines, line, toc_titles) and not current[-1].full:
+            segments.append(_Segment(current, None))
+            current = []
+        current.append(line)
+    if current:
+        segments.append(_Segment(current, None))
+    return segments
+
+
+def _starts_toc_title(lines: list[Line], line: Line, toc_titles: list[str]) -> bool:
+    i = lines.index(line)
+    joined = ""
+    for nxt in lines[i : i + MAX_TITLE_LINES]:
+        joined += nospace(squeeze(nxt.text))
+        if joined in toc_titles:
+            return True
+    return False
+
+
+def _title_like(line: Line) -> bool:
+    text = squeeze(line.text)
+    if not text or text[-1] in CLAUSE_END or "。" in text or len(text) > 40 or ENUMERATOR.match(text):
+        return False
+    if line.centered is not None:  # PDF geometry knows
+        return line.centered or SUBTITLE.match(text) is not None
+    return not line.full
+
+
+def _title_block(lines: list[Line], toc_titles: list[str]) -> int:
+    """How many leading lines of an article are its title (and —— subtitle)."""
+    limit = min(MAX_TITLE_LINES + 2, len(lines) - 1)
+    joined = ""
+    for k in range(1, min(MAX_TITLE_LINES, limit) + 1):
+        joined += nospace(squeeze(lines[k - 1].text))
+        if joined in toc_titles:
+            return k  # the contents confirm the title even where a line looked like body text
+    n = 0
+    while n < limit and _title_like(lines[n]):
+        n += 1
+    return n
+
+
+def _article(segment: _Segment, toc_titles: list[str]) -> Article | None:
+    lines = segment.lines
+    if not lines:
+        return None
+    n = _title_block(lines, toc_titles)
+    head, body = lines[:n], lines[n:]
+    paragraphs = _paragraphs(body)
+    if not paragraphs:
+        return None
+    title_parts: list[str] = []
+    subtitle_parts: list[str] = []
+    for line in head:
+        text = squeeze(line.text)
+        if subtitle_parts or (SUBTITLE.match(text) and title_parts):
+            subtitle_parts.append(text)
+        else:
+            title_parts.append(text)
+    title = _join_all(title_parts)
+    brief = not title
+    return Article(
+        title=title or _derived_title(paragraphs[0]),
+        subtitle=_join_all(subtitle_parts) or None,
+        source=segment.source,
+        brief=brief,
+        page=lines[0].page,
+        paragraphs=tuple(paragraphs),
+    )
+
+
+def _join_all(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        out = join_lines(out, part)
+    return squeeze(out)
+
+
+def _paragraphs(lines: list[Line]) -> list[str]:
+    """Rejoin wrapped lines: a line that stops short of the margin ends its paragraph."""
+    paragraphs: list[str] = []
+    current = ""
+    ended = False
+    for line in lines:
+        text = squeeze(line.text)
+        enumerated = ENUMERATOR.match(text) is not None and current[-1:] in ("。", "！", "？")
+        if current and (ended or line.hard or line.indented or enumerated):
+            paragraphs.append(current)
+            current = ""
+        current = join_lines(current, text)
+        ended = line.hard or line.full is False
+    if current:
+        paragraphs.append(current)
+    return [squeeze(p) for p in paragraphs if p.strip()]
+
+
+def _derived_title(paragraph: str) -> str:
+    """A short title for an untitled brief: its first clause, skipping lead-ins like 根据…安排."""
+    clauses = [c for c in re.split(r"[，。；：,;:！？]", paragraph) if c.strip()]
+    if not clauses:
+        return paragraph[:24]
+    title = clauses[0]
+    lead_in = re.match(r"^(?:根据|按照|为了?|近日|日前|近期|经|\d{1,2}月\d{1,2}日|\d{4}年)", title)
+    if (lead_in or len(title) < 6) and len(clauses) > 1:
+        title = clauses[1]
+    return title if len(title) <= 30 else title[:29] + "…"
+
+
+def _issue_id(
+    title: str | None, number: str | None, publisher: str | None, date: str | None, sections: list[Section]
+) -> str:
+    """Stable for the same issue whatever its file: derived from the masthead, else from the text."""
+    if date:
+        key = f"{nospace(publisher or title or '')}|{date}"
+        prefix = date
+    elif title or number or publisher:
+        key = f"{nospace(title or '')}|{nospace(number or '')}|{nospace(publisher or '')}"
+        prefix = "undated"
+    else:
+        key = "".join(p for s in sections for a in s.articles for p in a.paragraphs)
+        prefix = "undated"
+    return f"{prefix}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:6]}"
