@@ -1,18 +1,79 @@
-"""Answers: question type, best sentence, the span itself, or an honest refusal."""
+"""Extractive answers: what the question asks for, the sentence that proves it, the span itself.
+
+No LLM is needed: bulletins state facts in fixed patterns (dates lead articles, names follow titles,
+numbers carry classifiers), so a typed span found in the best-matching sentence is a precise answer.
+When no sentence both matches the question and holds a span of the asked type, we refuse.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, field
 
 from .config import Settings
 from .errors import QuestionError
-from .model import Answer
+from .ingest.chunk import sentences
+from .model import Answer, Hit
 from .search import Searcher
 
 MAX_QUESTION = 1000
+MAX_ANSWER = 200
+CANDIDATES = 8  # passages whose sentences compete to be the evidence
+
+# Refusal thresholds, tuned on dev + extra question sets (see docs/BENCHMARKS.md, "refusal").
+MIN_COVERAGE = 0.5  # share of the question's content weight found in the evidence article
+MIN_DENSE = 0.80  # cosine of question and best passage below which nothing is relevant
+
+_HAN = "\u4e00-\u9fff"
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+CLASSIFIERS = (
+    "万人次|人次|余人|多人|万人|万册|万字|万元|亿元|平方米|公里|小时|分钟|课时|个|名|人|项|场|册|本|篇|次|件|家|所"
+    "|期|部|首|套|份|位|支|批|处|条|种|天|年|届|座|间|门|辆|台|元|米|页|卷|集|幅|张|周|趟|堂|节|课|组|队|户|村|镇"
+    "|章|字|讲|轮|块|架|枚|株|棵|吨|亩|册|盘|集|分|岁|代|辑|站|栏|版|回|遍"
+)
+NUMBER = re.compile(
+    rf"(?:近|约|超过|超|逾|共|达|计|累计)?(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)(?:多|余)?(?:万|千|百|亿)?(?:多|余)?"
+    rf"(?:{CLASSIFIERS}|%|％)"
+)
+# Counters that answer the same question: 「多少人」 is answered by 名 or 人次 too.
+_COUNTER_GROUPS = [
+    {"人", "名", "位", "人次", "余人", "多人", "万人", "万人次"},
+    {"本", "册", "部", "万册", "套", "卷"},
+    {"场", "次", "期", "轮", "届", "回", "遍"},
+    {"元", "万元", "亿元"},
+    {"年", "天", "小时", "分钟", "周", "岁"},
+]
+DATE_PATTERNS = [
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚上|晚)?"),
+    re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?(?P<part>上旬|中旬|下旬|底|初|末)?"),
+    re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚上|晚)?"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<part>上旬|中旬|下旬|底|初|末)?"),
+    re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<part>上旬|中旬|下旬|底|初|末)"),
+    re.compile(r"(?P<y>\d{4})年(?![\d度])"),
+]
+TITLES = (
+    "党委副书记|党组书记|副书记|书记|副主任|主任|副部长|部长|副局长|局长|副会长|会长|副院长|院长|副主席|主席|常委|"
+    "副区长|区长|副县长|县长|副市长|市长|副馆长|馆长|处长|教授|研究员|主编|所长|校长|委员|宣传部长|组织部长|秘书长"
+)
+# What a question's noun is called in the text: 高校 are 大学 and 学院.
+_NOUN_ALIASES = {"高校": "大学|学院|高校", "单位": ".", "部门": ".", "机构": ".", "地方": ".", "活动": "活动|会|赛|宣讲|展"}
+ORG_SUFFIX = (
+    "出版社|大学|学院|学校|研究院|研究所|研究室|研究会|研究中心|纪念馆|博物馆|档案馆|图书馆|中心|委员会|办公室|"
+    "报社|电视台|集团|公司|医院|协会|学会|基地"
+)
+
+KINDS = [
+    ("when", re.compile(r"何时|哪天|哪一天|什么时候|什么时间|何日|几月几日|几月几号|几号|哪年|哪一年|哪个月|日期|时间")),
+    ("who", re.compile(r"谁|哪位|哪一位|什么人|哪个人|叫什么名字|姓名|是哪个领导")),
+    ("number", re.compile(r"多少|几|数量|人数|多大|多长|多高|多重|多久|多远|多深|多宽")),
+    ("list", re.compile(r"哪些|哪几|有什么活动|都有什么|包括什么|包括哪")),
+    ("where", re.compile(r"哪里|何地|在哪|什么地方|哪个地方|何处")),
+    ("what", re.compile(r"什么|何种|哪个|哪一|哪家|哪所|哪部|哪本|啥")),
+]
 
 
-def check_question(text: str) -> str:
+def check_question(text: str | None) -> str:
     """A usable question or a ``QuestionError`` saying what is wrong with it."""
     if text is None:
         raise QuestionError("the question is empty")
@@ -21,18 +82,500 @@ def check_question(text: str) -> str:
         raise QuestionError("the question is empty")
     if len(text) > MAX_QUESTION:
         raise QuestionError(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION})")
-    if not re.search(r"[\u4e00-\u9fff0-9A-Za-z]", text):
+    if not re.search(rf"[{_HAN}0-9A-Za-z]", text):
         raise QuestionError("the question has no words (only symbols or emoji)")
     return text
 
 
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # when | who | number | list | where | what | other
+    tokens: tuple[str, ...]
+    weights: dict[str, float] = field(default_factory=dict)
+    classifier: str | None = None  # 几项 → 项
+    noun: str | None = None  # 多少个党组织 → 党组织; 几个一等奖 → 一等奖; 定价是多少 → 定价
+    anchor: str | None = None  # the verb next to the asked-for span: 主持, 陪同, 结项, 获奖
+    role: str | None = None  # 「主任是谁」: the title printed before the wanted name
+    person: str | None = None  # 「潘洵是谁」: the person whose role is asked
+    unknown_entities: tuple[str, ...] = ()  # names in the question that no bulletin mentions
+
+
+def question_kind(text: str) -> str:
+    for kind, pattern in KINDS:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+_QWORDS = r"(?:多少|几|谁|哪位|什么|哪些|哪几|何时|哪天|什么时候|哪家|哪所|哪个)"
+_VERB = re.compile(
+    r"参与|参加|获奖|获得|组织|举办|开展|出席|受众|收到|发放|征集|出版|收录|采访|编纂|评出|承办|分为|安排|增加|"
+    r"由|被|在|是|有|的|了|呢|？|\?"
+)
+
+
+def _noun_and_verb(text: str) -> tuple[str | None, str | None]:
+    """「多少个党组织参与」→ (党组织, 参与); 「多少人获奖」→ (None, 获奖)."""
+    m = _VERB.search(text)
+    noun = text[: m.start()] if m else text
+    verb = m.group(0) if m and len(m.group(0)) >= 2 else None
+    return (noun if len(noun) >= 2 else None), verb
+
+
+def _verb_after_wh(text: str) -> str | None:
+    """The verb right after 谁/何时…: 谁主持 → 主持, 谁作的工作报告 → 作, 谁拿了一等奖 → 拿."""
+    m = re.search(rf"(?:谁|何时|什么时候|哪天|哪一天)(?:来|又|将)?([{_HAN}](?=[了的过着])|[{_HAN}]{{2}})", text)
+    return m.group(1) if m else None
+
+
+_NOUN_CUT = re.compile(r"出|签|是|有|的|了|举办|召开|获|在|由|被|与|和|给|讲|写|编|作|发|开|办")
+
+
+def _asked_noun(text: str) -> str | None:
+    """「哪家出版社出的」→ 出版社; 「哪所高校签了」→ 高校: the noun the wh-word asks about."""
+    if not text:
+        return None
+    m = _NOUN_CUT.search(text, 2 if len(text) > 2 else len(text))
+    noun = text[: m.start()] if m else text
+    return noun or None
+
+
+_BEFORE_STRIP = re.compile(r"(?:是|有|为|共|一共|总共|达|达到|约|增加到|增加至|增至|到|至|分为|分|了)+$")
+
+
+def _noun_before(text: str) -> str | None:
+    """「年度工作经费增加到多少」→ 工作经费; 「定价是多少」→ 定价."""
+    head = _BEFORE_STRIP.sub("", text)
+    head = re.split(rf"[^{_HAN}]|的|把|将|了|在|给", head)[-1]
+    return head[-4:] if len(head) >= 2 else None
+
+
+# --- the answerer --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    sentence: str
+    start: int  # offset of the sentence in the chunk
+    score: float
+    span: str | None
+    coverage: float
+
+
 class Answerer:
+    """Turns ranked passages into an ``Answer``; an optional LLM may rewrite it (see llm.py)."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._llm = None
+        if settings.llm_base_url and settings.llm_model:
+            from .llm import LLMClient
+
+            self._llm = LLMClient(settings)
+
+    def analyse(self, text: str, searcher: Searcher) -> Question:
+        snap = searcher.snapshot
+        tokens = tuple(dict.fromkeys(snap.tokenizer.tokens(text)))
+        n = max(len(snap.sparse), 1)
+        weights = {}
+        for t in tokens:
+            docs = snap.sparse.postings.get(t)
+            df = len(docs[0]) if docs else 0
+            # Words the corpus never uses weigh most: a question about them is likely out of scope.
+            weights[t] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n + 0.5) + 1.0
+        kind = question_kind(text)
+        classifier = noun = anchor = role = person = None
+        if kind == "number":
+            m = re.search(rf"(?:多少|几|多大|多长|多高|多久|多远|多重)(?P<c>{CLASSIFIERS})?(?P<n>[{_HAN}]{{0,6}})", text)
+            if m:
+                classifier = m.group("c")
+                noun, anchor = _noun_and_verb(m.group("n"))
+                if classifier is None and not m.group("n"):
+                    noun = _noun_before(text[: m.start()])  # 「定价是多少」: the noun comes first
+                if anchor is None:
+                    verb = re.search(rf"([{_HAN}]{{2}})(?:了)?$", text[: m.start()])
+                    anchor = verb.group(1) if verb and not _BEFORE_STRIP.fullmatch(verb.group(1)) else None
+        elif kind == "who":
+            role_m = re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
+            role = role_m.group(1) if role_m else None
+            anchor = _verb_after_wh(text)
+            subject = re.match(rf"^([{_HAN}]{{2,4}}?)(?:同志)?是(?:谁|哪位|什么人|什么职务|做什么的)", text)
+            if subject and snap.terms.get(subject.group(1)) == "person":
+                person = subject.group(1)
+        elif kind == "when":
+            anchor = _verb_after_wh(text)
+            if anchor is None:
+                verb = re.search(rf"([{_HAN}]{{2}})(?:的|了)?(?:时间|日期)?[？?]?$", re.sub(r"(?:是)?(?:何时|什么时候|哪天|哪一天)", "", text))
+                anchor = verb.group(1) if verb else None
+        elif kind in ("what", "list", "where"):
+            verb = re.search(rf"([{_HAN}]{{2}})了?(?:什么|哪些|哪几|哪家|哪所|哪个|哪里|何地)", text)
+            anchor = verb.group(1) if verb else None
+            noun_m = re.search(rf"(?:什么|哪些|哪几|哪家|哪所|哪个|哪部|哪本)(?:个|项|种)?([{_HAN}]{{1,5}})", text)
+            noun = _asked_noun(noun_m.group(1)) if noun_m else None
+        unknown = []
+        for word, flag in snap.tokenizer.tag(text):
+            if (flag in ("ns", "nr", "nt", "nz", "eng") or flag.startswith("nr")) and len(word) >= 2:
+                if word.lower() not in snap.sparse.postings and not any(word in t or t in word for t in snap.terms):
+                    unknown.append(word)
+        return Question(text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown))
+
+    # --- answering -----------------------------------------------------------------------------
 
     def answer(self, question: str, searcher: Searcher) -> Answer:
-        question = check_question(question)
-        hits = searcher.search(question, 5)
+        text = check_question(question)
+        q = self.analyse(text, searcher)
+        hits = searcher.search(text, CANDIDATES)
         if not hits:
-            return Answer(question, False, "简报中没有找到相关内容。", ())
-        return Answer(question, True, hits[0].chunk.text[:200], tuple(hits))
+            return self._refuse(q, hits, "empty index")
+        if q.unknown_entities:
+            return self._refuse(q, hits, f"the bulletins never mention {'、'.join(q.unknown_entities)}")
+        best = self._best(q, hits, searcher)
+        if best is None or not self._confident(q, best, hits):
+            return self._refuse(q, hits, "no sentence both matches the question and holds the answer")
+        evidence = best.sentence.strip()
+        span = best.span or evidence
+        short = span if len(span) <= 80 else span[:79] + "…"
+        answer_text = short if short == evidence else f"{short}。依据：{evidence}"
+        if len(answer_text) > MAX_ANSWER:
+            answer_text = answer_text[: MAX_ANSWER - 1] + "…"
+        ordered = (best.hit,) + tuple(h for h in hits if h is not best.hit)
+        result = Answer(
+            question=text,
+            answered=True,
+            answer=answer_text,
+            hits=ordered[:5],
+            kind=q.kind,
+            evidence=evidence,
+            span=best.span,
+        )
+        if self._llm is not None:
+            return self._llm.improve(result, ordered[:5])
+        return result
+
+    def _refuse(self, q: Question, hits: list[Hit], why: str) -> Answer:
+        titles = list(dict.fromkeys(h.chunk.citation.article_title for h in hits))[:3]
+        closest = "；".join(f"《{t}》" if not t.startswith("《") else t for t in titles)
+        message = "简报中没有找到能回答这个问题的内容。"
+        if closest:
+            message += f"最接近的文章：{closest}"
+        return Answer(q.text, False, message[:MAX_ANSWER], tuple(hits[:5]), kind=q.kind, extra={"why": why})
+
+    def _confident(self, q: Question, best: Candidate, hits: list[Hit]) -> bool:
+        top_dense = max((h.dense_score or 0.0) for h in hits)
+        if top_dense < MIN_DENSE or best.coverage < MIN_COVERAGE:
+            return False
+        if q.kind in ("what", "list") and q.noun and len(q.noun) >= 2:
+            # 「作了哪些批示」: the passage must speak of 批示 (or a kind of it) at all.
+            passage = best.hit.chunk.citation.article_title + best.hit.chunk.text
+            if not re.search(_NOUN_ALIASES.get(q.noun, re.escape(q.noun[-2:])), passage):
+                return False
+        return not (q.kind in ("when", "who", "number") and best.span is None)
+
+    def _best(self, q: Question, hits: list[Hit], searcher: Searcher) -> Candidate | None:
+        total = sum(q.weights.values()) or 1.0
+        known = {t: w for t, w in q.weights.items() if t in searcher.snapshot.sparse.postings}
+        known_total = sum(known.values()) or 1.0
+        top_score = hits[0].score or 1.0
+        best: Candidate | None = None
+        for rank, hit in enumerate(hits):
+            chunk = hit.chunk
+            title = chunk.citation.article_title + chunk.citation.section
+            # Paraphrase words the corpus never uses say nothing; unknown names are refused earlier.
+            coverage = sum(w for t, w in known.items() if t in title + chunk.text) / known_total
+            lead = chunk.chunk_no == 0
+            for s, e in sentences(chunk.text):
+                sentence = chunk.text[s:e]
+                in_sentence = sum(w for t, w in q.weights.items() if t in sentence)
+                in_title = sum(w for t, w in q.weights.items() if t not in sentence and t in title)
+                span, quality = extract(q, sentence, chunk.citation.issue_date, chunk.text, searcher, lead and s == 0)
+                score = (
+                    (in_sentence + 0.6 * in_title) / total
+                    + 0.35 * (hit.score / top_score)
+                    + (0.25 + 0.35 * quality if span else 0.0)
+                    + (0.2 if q.anchor and len(q.anchor) >= 2 and q.anchor in sentence else 0.0)
+                    - 0.02 * rank
+                )
+                if best is None or score > best.score:
+                    best = Candidate(hit, sentence, s, score, span, coverage)
+        return best
+
+
+# --- span extraction: each returns (span, quality 0..1) ----------------------------------------
+
+
+def extract(
+    q: Question,
+    sentence: str,
+    issue_date: str | None,
+    article: str = "",
+    searcher: Searcher | None = None,
+    is_lead: bool = False,
+) -> tuple[str | None, float]:
+    if q.kind == "when":
+        return extract_date(sentence, issue_date, q.anchor, article, is_lead)
+    if q.kind == "who":
+        return extract_person(sentence, q, searcher)
+    if q.kind == "number":
+        return extract_number(sentence, q)
+    if q.kind == "list":
+        return extract_list(sentence, q)
+    if q.kind in ("what", "where"):
+        return extract_name(sentence, q)
+    return None, 0.0
+
+
+def extract_date(
+    sentence: str, issue_date: str | None, anchor: str | None, article: str = "", is_lead: bool = False
+) -> tuple[str | None, float]:
+    found: list[tuple[int, int, str, int]] = []  # start, end, value, precision (3 day, 2 month, 1 year)
+    taken: list[tuple[int, int]] = []
+    for pattern in DATE_PATTERNS:
+        for m in pattern.finditer(sentence):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            value = resolve_date(m, issue_date, article)
+            if value:
+                precision = 3 if m.groupdict().get("d") else 2 if m.groupdict().get("m") else 1
+                found.append((m.start(), m.end(), value, precision))
+                taken.append((m.start(), m.end()))
+    if not found:
+        return None, 0.0
+    found.sort()
+    # 「将于2021年6月结项」: a date right before the asked verb is the one.
+    if anchor:
+        for start, end, value, precision in found:
+            if anchor in sentence[end : end + 8]:
+                return value, 1.0
+    # Bulletins lead with the event date: 「2020年11月30日，万州区委…」.
+    start, end, value, precision = found[0]
+    if start <= 2 and precision >= 2:
+        return value, 0.9 if is_lead else 0.8
+    best = max(found, key=lambda f: (f[3], -f[0]))
+    return best[2], 0.3 * best[3]
+
+
+def resolve_date(m: re.Match[str], issue_date: str | None, article: str = "") -> str | None:
+    """A full date where the issue date makes the year certain; else the date as printed."""
+    g = m.groupdict()
+    issue_year = int(issue_date[:4]) if issue_date else None
+    issue_month = int(issue_date[5:7]) if issue_date else None
+    month = int(g["m"]) if g.get("m") else None
+    if month is not None and not 1 <= month <= 12:
+        return None
+    part = g.get("part") or ""
+    year: int | None = int(g["y"]) if g.get("y") else None
+    if year is None and g.get("rel"):
+        # 今年 is the year the article was written in: that of its latest full date, else the issue's.
+        years = [int(y) for y in re.findall(r"(\d{4})年\d{1,2}月\d{1,2}日", article)]
+        base = max(years) if years else issue_year
+        if base is not None:
+            year = base + {"今年": 0, "去年": -1, "明年": 1}[g["rel"]]
+    if year is None and month is not None and issue_year is not None and issue_month is not None:
+        # A bare 12月18日 in a January issue reports last December.
+        year = issue_year - 1 if month > issue_month else issue_year
+    if year is None:
+        return m.group(0)
+    if month is None:
+        return f"{year}年"
+    day = f"{int(g['d'])}日" if g.get("d") else ""
+    return f"{year}年{month}月{day}{part}"
+
+
+_PERSON_AFTER_TITLE = re.compile(rf"(?:{TITLES})([{_HAN}]{{2,3}})")
+_NAME_STOP = re.compile(
+    r"(?:主持|出席|率|陪同|参加|讲话|指出|强调|表示|要求|介绍|作|到|赴|在|带队|调研|一行|同志|等|和|与|及|为|以|获|向|对|给|讲|宣讲)"
+)
+
+
+def _clip_name(sentence: str, start: int) -> str | None:
+    """Two- or three-character name: cut before a following verb (莫恭明主持 / 王俊出席)."""
+    for length in (3, 2):
+        name = sentence[start : start + length]
+        rest = sentence[start + length : start + length + 2]
+        if len(name) == length and re.match(rf"[{_HAN}]{{{length}}}$", name) and (
+            not rest or _NAME_STOP.match(rest) or not re.match(rf"[{_HAN}]", rest[0])
+        ):
+            if not _NAME_STOP.search(name):
+                return name
+    return None
+
+
+def person_spans(sentence: str, searcher: Searcher | None) -> list[tuple[int, int, str]]:
+    """Names in a sentence: after a title (区委书记王俊), known from the corpus, or tagged by jieba."""
+    spans: dict[int, tuple[int, int, str]] = {}
+    for m in _PERSON_AFTER_TITLE.finditer(sentence):
+        name = _clip_name(sentence, m.start(1))
+        if name:
+            spans[m.start(1)] = (m.start(1), m.start(1) + len(name), name)
+    if searcher is not None:
+        pos = 0
+        terms = searcher.snapshot.terms
+        for word, flag in searcher.snapshot.tokenizer.tag(sentence):
+            after = sentence[pos + len(word) : pos + len(word) + 2]
+            plausible = terms.get(word) == "person" or (
+                2 <= len(word) <= 3 and (not after or _NAME_STOP.match(after) or not re.match(rf"[{_HAN}]", after[0]))
+            )
+            if flag == "nr" and plausible and pos not in spans:
+                spans[pos] = (pos, pos + len(word), word)
+            pos += len(word)
+    return sorted(spans.values())
+
+
+def extract_person(sentence: str, q: Question, searcher: Searcher | None = None) -> tuple[str | None, float]:
+    if q.person:
+        role = extract_role(sentence, q.person)
+        return (role, 1.0) if role else (None, 0.0)
+    names = [sp for sp in person_spans(sentence, searcher) if sp[2] not in q.text]
+    if not names:
+        return None, 0.0
+    if q.role:
+        # 「主任是谁」: only a name printed right after that title answers it.
+        for start, end, name in names:
+            if sentence[max(0, start - 8) : start].endswith(q.role) or re.search(
+                rf"{q.role}[、，]?$", sentence[max(0, start - 10) : start]
+            ):
+                return name, 1.0
+        return None, 0.0
+
+    def fit(sp: tuple[int, int, str]) -> float:
+        start, end, _ = sp
+        after = sentence[end : end + 10]
+        before = sentence[max(0, start - 10) : start]
+        value = sum(w for t, w in q.weights.items() if t in after) + 0.5 * sum(
+            w for t, w in q.weights.items() if t in before
+        )
+        if q.anchor and sentence[end : end + 4].find(q.anchor) >= 0:
+            value += 5
+        return value
+
+    best = max(names, key=fit)
+    return best[2], min(1.0, 0.4 + 0.1 * fit(best))
+
+
+def extract_role(sentence: str, person: str) -> str | None:
+    """「潘洵是谁」: the title printed before the name (西南大学党委副书记潘洵)."""
+    pos = sentence.find(person)
+    if pos <= 0:
+        return None
+    m = re.search(rf"([{_HAN}“”]{{0,20}}(?:{TITLES})、?)$", sentence[:pos])
+    if not m:
+        return None
+    role = re.split(r"[，。；、]", m.group(1).rstrip("、"))[-1]
+    return f"{role}{person}" if role else None
+
+
+def _counter_of(text: str) -> str:
+    m = re.search(rf"({CLASSIFIERS}|%|％)$", text)
+    return m.group(1) if m else ""
+
+
+def _compatible(asked: str | None, found: str) -> bool:
+    if not asked or asked == found or found.endswith(asked):
+        return True
+    return not any(asked in group for group in _COUNTER_GROUPS) or any(
+        asked in group and found in group for group in _COUNTER_GROUPS
+    )
+
+
+def extract_number(sentence: str, q: Question) -> tuple[str | None, float]:
+    spans: list[tuple[int, int, str]] = []
+    for m in NUMBER.finditer(sentence):
+        text = m.group(0)
+        digits = re.sub(rf"[^0-9{_CN_NUM}]", "", text)
+        if not re.search(r"\d", digits):
+            # Chinese numerals are often words, not counts: 一项, 百年, 百名老党员, 千家万户.
+            if digits[:1] in "百千万亿" or (digits == "一" and not q.classifier) or text.endswith("年"):
+                continue
+        if not _compatible(q.classifier, _counter_of(text)):
+            continue
+        if m.start() > 0 and sentence[m.start() - 1] == "第":
+            continue  # 第4次 is an ordinal, not a count
+        spans.append((m.start(), m.end(), text))
+    if not spans:
+        return None, 0.0
+
+    def fit(sp: tuple[int, int, str]) -> float:
+        start, end, text = sp
+        value = 0.0
+        if q.noun:
+            head = q.noun[-2:]
+            if q.noun in sentence[end : end + len(q.noun) + 6] or q.noun in sentence[max(0, start - len(q.noun) - 6) : start]:
+                value += 3
+            elif head in sentence[end : end + 10] or head in sentence[max(0, start - 10) : start]:
+                value += 2
+        if q.classifier and text.endswith(q.classifier):
+            value += 1.5
+        if q.anchor and q.anchor in sentence[max(0, start - 8) : end + 6]:
+            value += 2
+        window = sentence[max(0, start - 10) : end + 10]
+        value += sum(0.3 for t in q.tokens if t in window)
+        return value
+
+    best = max(spans, key=fit)
+    start, end, text = best
+    window = sentence[max(0, start - len(q.noun or "") - 12) : end + len(q.noun or "") + 12]
+    if q.noun and q.noun not in window and not (q.noun[-2:] in window and (not q.anchor or q.anchor in sentence)):
+        return None, 0.0  # 「现有多少名工作人员」: a number about something else is no answer
+    noun = q.noun or ""
+    if noun and sentence[start - len(noun) : start] == noun:
+        text = noun + text
+    elif noun and sentence[end : end + len(noun)] == noun:
+        text = text + noun
+    return text, min(1.0, 0.3 + 0.15 * fit(best))
+
+
+def extract_list(sentence: str, q: Question) -> tuple[str | None, float]:
+    """Enumerations: 一是领导有力。二是工作有方… or X、Y、Z."""
+    items = re.findall(r"[一二三四五六七八九十]是([^。；，]{2,20})", sentence)
+    if len(items) >= 2:
+        return "、".join(items), 1.0
+    first = re.search(r"一是([^。；，]{2,20})", sentence)
+    if first:
+        return first.group(1), 0.7
+    return extract_name(sentence, q)
+
+
+def extract_name(sentence: str, q: Question) -> tuple[str | None, float]:
+    """Book and document titles in 《》, organisations, or what follows the question's verb (荣获…)."""
+    books = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"《[^《》]{2,60}》", sentence)]
+    books = [b for b in books if b[2] not in q.text]
+    if books and re.search(r"书|著作|出版|编纂|读本|画册|丛书|刊物|文件|作品|选编|史料|教材|题目|课题|党课|文章|报告", q.text):
+        return _nearest(books, sentence, q.anchor)[2], 0.9  # type: ignore[index]
+    if q.noun and re.search(ORG_SUFFIX + "|高校|单位|部门|机构", q.noun):
+        wanted = {"高校": "大学|学院", "单位": ORG_SUFFIX, "部门": ORG_SUFFIX, "机构": ORG_SUFFIX}.get(q.noun, q.noun)
+        orgs = [
+            (m.start(), m.end(), _trim_org(m.group(1)))
+            for m in re.finditer(rf"([{_HAN}]{{2,30}}(?:{wanted})(?:[{_HAN}]{{0,10}}?(?:学院|分院|中心))?)", sentence)
+        ]
+        orgs = [(s, e, o) for s, e, o in orgs if len(o) >= 3 and o not in q.text]
+        if orgs:
+            return _nearest(orgs, sentence, q.anchor)[2], 0.9  # type: ignore[index]
+    verbs = [q.anchor] if q.anchor else []
+    verbs += ["荣获", "获得", "获评", "被评为", "授予", "命名为", "评为", "表彰为", "以"]
+    for verb in verbs:
+        if not verb:
+            continue
+        pos = sentence.find(verb)
+        if pos >= 0:
+            tail = re.split(r"[，。；！？]", sentence[pos + len(verb) :])[0]
+            if 2 <= len(tail) <= 60:
+                return tail, 0.6
+    if books:
+        return books[0][2], 0.4
+    return None, 0.0
+
+
+def _trim_org(text: str) -> str:
+    """The organisation name at the end of a run of text: 日前由四川人民出版社 → 四川人民出版社."""
+    return re.split(r"由|与|和|同|及|在|向|经|联合|会同|依托|邀请|的|了|对|为|是|将|把|被|从|到|签订|签署", text)[-1]
+
+
+def _nearest(spans: list[tuple[int, int, str]], sentence: str, anchor: str | None) -> tuple[int, int, str] | None:
+    if not spans:
+        return None
+    if anchor and anchor in sentence:
+        pos = sentence.index(anchor)
+        return min(spans, key=lambda sp: min(abs(sp[0] - pos), abs(sp[1] - pos)))
+    return spans[0]

@@ -12,7 +12,7 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .errors import BulletinError
-from .model import Bulletin, Hit
+from .model import Answer, Bulletin, Hit
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -142,6 +142,66 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "answer": answer.answer,
+        "kind": answer.kind,
+        "evidence": answer.evidence,
+        "citations": [hit_json(h) for h in answer.hits[:5]],
+    }
+
+
+def print_answer(answer: Answer, as_json: bool) -> None:
+    from .render import answer_text
+
+    if as_json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+    else:
+        print(answer_text(answer), flush=True)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .errors import QuestionError
+
+    assistant = _assistant(args)
+    if args.question != "-":
+        print_answer(assistant.ask(args.question), args.json)
+        return 0
+    status = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            print_answer(assistant.ask(line), args.json)
+        except QuestionError as exc:
+            status = 1
+            if args.json:
+                print(json.dumps({"question": line.strip(), "error": str(exc)}, ensure_ascii=False), flush=True)
+            else:
+                print(f"bulletin-bot: error: {exc}", file=sys.stderr, flush=True)
+    return status
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .chat import repl
+
+    return repl(_assistant(args))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import format_report, run
+
+    assistant = _assistant(args)
+    summary = run(assistant, Path(args.file), assistant.progress)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print(format_report(summary))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bulletin-bot", description="Cited answers from work bulletins (简报).")
     parser.add_argument("--config", help="TOML settings file (or BULLETIN_CONFIG)")
@@ -180,6 +240,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
+    p = with_index(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = with_index(sub.add_parser("chat", help="interactive question REPL in the terminal"))
+    p.set_defaults(func=cmd_chat)
+
+    p = with_index(sub.add_parser("eval", help="hit@k, MRR, answer accuracy and refusals on a question file"))
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -195,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a user sees one line, never a traceback
+        if args.verbose:
+            logging.getLogger("bulletin_bot").exception("internal error")
+        print(f"bulletin-bot: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

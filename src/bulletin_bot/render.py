@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Citation
+from .model import Answer, Citation
 
 
 def issue_label(c: Citation) -> str:
@@ -16,3 +16,21 @@ def issue_label(c: Citation) -> str:
 def citation_text(c: Citation) -> str:
     source = f"（{c.source}供稿）" if c.source else ""
     return f"{issue_label(c)}·【{c.section}】·{c.article_title}{source}"
+
+
+def answer_text(answer: Answer) -> str:
+    """The terminal form of an answer: short answer, proving sentence, numbered citations."""
+    lines = []
+    if answer.answered:
+        head = answer.span or answer.answer
+        lines.append(f"答：{head}")
+        if answer.evidence and answer.evidence != head:
+            lines.append(f"依据：「{answer.evidence}」")
+        lines.append("出处：")
+    else:
+        lines.append(answer.answer)
+        if answer.hits:
+            lines.append("相关文章：")
+    for n, hit in enumerate(answer.hits[:5 if answer.answered else 3], 1):
+        lines.append(f"  [{n}] {citation_text(hit.chunk.citation)}")
+    return "\n".join(lines)

@@ -40,32 +40,32 @@ _PERSON = re.compile(
 )
 
 
-def corpus_terms(bulletin: Bulletin) -> set[str]:
-    """Names worth keeping whole in BM25: contributing units, places, people after their titles."""
-    terms: set[str] = set()
+def corpus_terms(bulletin: Bulletin) -> dict[str, str]:
+    """Names worth keeping whole in BM25, by kind: unit, place, person (found after their titles)."""
+    terms: dict[str, str] = {}
     for value in (bulletin.issue.publisher, bulletin.issue.title):
         if value:
-            terms.add(value)
+            terms[value] = "unit"
     texts: list[str] = []
     for _, article in bulletin.articles():
         if article.source:
-            terms.add(article.source)
+            terms[article.source] = "unit"
         texts.append(article.title)
         texts.extend(article.paragraphs)
     for text in texts:
-        for m in _PLACE.finditer(text):
-            name = m.group(1)
-            if not (set(name[:-1]) & _NO_NAME_CHARS):
-                terms.add(name)
-        for m in _PERSON.finditer(text):
-            name = m.group(1)
-            if not (set(name) & _NO_NAME_CHARS):
-                terms.add(name)
         for m in _UNIT.finditer(text):
             name = m.group(1)
             if len(name) >= 4 and not (set(name[:2]) & _NO_NAME_CHARS):
-                terms.add(name)
-    return {t for t in terms if 2 <= len(t) <= 20}
+                terms.setdefault(name, "unit")
+        for m in _PLACE.finditer(text):
+            name = m.group(1)
+            if not (set(name[:-1]) & _NO_NAME_CHARS):
+                terms[name] = "place"
+        for m in _PERSON.finditer(text):
+            name = m.group(1)
+            if not (set(name) & _NO_NAME_CHARS):
+                terms[name] = "person"
+    return {t: k for t, k in terms.items() if 2 <= len(t) <= 20}
 
 
 class Tokenizer:
@@ -83,6 +83,7 @@ class Tokenizer:
         self._jieba.tmp_dir = tempfile.gettempdir()
         self._jieba.initialize()
         self._words: set[str] = set()
+        self._pos = None
 
     @classmethod
     def shared(cls) -> Tokenizer:
@@ -91,12 +92,22 @@ class Tokenizer:
                 cls._shared = Tokenizer()
             return cls._shared
 
-    def add_words(self, words: Iterable[str]) -> None:
+    def add_words(self, words: Iterable[str] | dict[str, str]) -> None:
+        kinds = words if isinstance(words, dict) else {}
+        tags = {"person": "nr", "place": "ns", "unit": "nt"}
         with self._lock:
             for word in words:
                 if word not in self._words:
-                    self._jieba.add_word(word, freq=200_000)
+                    self._jieba.add_word(word, freq=200_000, tag=tags.get(kinds.get(word, ""), None))
                     self._words.add(word)
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs; person names are ``nr``, places ``ns``, organisations ``nt``."""
+        if self._pos is None:
+            import jieba.posseg
+
+            self._pos = jieba.posseg.POSTokenizer(tokenizer=self._jieba)
+        return [(p.word, p.flag) for p in self._pos.lcut(text)]
 
     def tokens(self, text: str) -> list[str]:
         out = []

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   start INTEGER, "end" INTEGER, text TEXT, tokens TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_issue ON chunks(issue_id);
-CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, kind TEXT);
 """
 
 
@@ -97,13 +97,14 @@ class Snapshot:
             self.db = sqlite3.connect(f"file:{path / 'meta.sqlite'}?immutable=1", uri=True, check_same_thread=False)
             self.dense = DenseIndex.load(path / "dense.faiss")
             self.sparse = BM25.load(path / "sparse.pkl")
+            self.terms: dict[str, str] = dict(self.db.execute("SELECT term, kind FROM terms").fetchall())
+            self.issues = {info.id: info for info in self._issues()}
         except (OSError, ValueError, TypeError, RuntimeError, sqlite3.Error) as exc:
             raise IndexError_(
                 f"index version {path} is damaged ({type(exc).__name__}): run `bulletin-bot ingest --rebuild`"
             ) from None
         self.tokenizer = Tokenizer.shared()
-        self.tokenizer.add_words(r[0] for r in self.db.execute("SELECT term FROM terms"))
-        self.issues = {info.id: info for info in self._issues()}
+        self.tokenizer.add_words(self.terms)
 
     @property
     def embedder(self) -> str:
@@ -306,7 +307,7 @@ class Writer:
         chunks: list[Chunk],
         vectors: np.ndarray,
         tokens: list[list[str]],
-        terms: Iterable[str],
+        terms: dict[str, str],
     ) -> None:
         issue = bulletin.issue
         first = self.next_chunk_id()
@@ -333,7 +334,7 @@ class Writer:
                 for cid, c, toks in zip(ids, chunks, tokens, strict=True)
             ],
         )
-        self.db.executemany("INSERT OR IGNORE INTO terms VALUES (?)", [(t,) for t in terms])
+        self.db.executemany("INSERT OR REPLACE INTO terms VALUES (?, ?)", list(terms.items()))
         self.dense.add(ids, vectors)
         self.added.append(issue.id)
 

@@ -1,0 +1,161 @@
+"""``bulletin-bot eval``: retrieval and answer quality on a question file (qa_dev.jsonl format)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BulletinError
+from .ingest.text import nospace
+from .model import Answer
+
+
+@dataclass
+class Case:
+    id: str
+    question: str
+    key: str | None
+    answers: list[str]
+    kind: str
+    expected_items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    case: Case
+    answer: Answer
+    rank: int | None  # 0-based rank of the first citation holding the key
+    correct: bool
+    seconds: float
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BulletinError(f"{path}: cannot read question file ({exc})") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cases.append(
+                Case(
+                    id=str(row.get("id", n)),
+                    question=str(row["question"]),
+                    key=row.get("key"),
+                    answers=[str(a) for a in row.get("answers") or []],
+                    kind=str(row.get("kind", "other")),
+                    expected_items=[str(a) for a in row.get("expected_items") or []],
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise BulletinError(f"{path}:{n}: not a question record ({type(exc).__name__}: {exc})") from None
+    if not cases:
+        raise BulletinError(f"{path}: no questions in the file")
+    return cases
+
+
+def judge(case: Case, answer: Answer, seconds: float) -> Outcome:
+    rank = None
+    if case.key:
+        key = nospace(case.key)
+        for i, hit in enumerate(answer.hits[:5]):
+            if key in nospace(hit.chunk.text) or key in nospace(hit.chunk.citation.article_title):
+                rank = i
+                break
+    if case.key is None:
+        correct = not answer.answered
+    else:
+        text = nospace(answer.answer)
+        correct = answer.answered and (not case.answers or any(nospace(a) in text for a in case.answers))
+    return Outcome(case, answer, rank, correct, seconds)
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
+    answerable = [o for o in outcomes if o.case.key is not None]
+    unanswerable = [o for o in outcomes if o.case.key is None]
+    n = len(answerable) or 1
+    by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_kind[o.case.kind].append(o)
+    times = sorted(o.seconds for o in outcomes)
+    return {
+        "questions": len(outcomes),
+        "answerable": len(answerable),
+        "hit@1": sum(o.rank == 0 for o in answerable) / n,
+        "hit@3": sum(o.rank is not None and o.rank < 3 for o in answerable) / n,
+        "mrr": sum(1 / (o.rank + 1) for o in answerable if o.rank is not None) / n,
+        "answer_accuracy": sum(o.correct for o in answerable) / n,
+        "refused_answerable": sum(not o.answer.answered for o in answerable),
+        "answered_wrong": sum(o.answer.answered and not o.correct for o in answerable),
+        "unanswerable": len(unanswerable),
+        "refusal_rate": (sum(not o.answer.answered for o in unanswerable) / len(unanswerable)) if unanswerable else None,
+        "p50_ms": round(statistics.median(times) * 1000, 1) if times else None,
+        "p95_ms": round(times[int(len(times) * 0.95) - 1 if len(times) > 1 else 0] * 1000, 1) if times else None,
+        "by_kind": {
+            kind: {
+                "n": len(items),
+                "correct": sum(o.correct for o in items),
+                "hit@1": sum(o.rank == 0 for o in items if o.case.key) / max(1, sum(1 for o in items if o.case.key)),
+            }
+            for kind, items in sorted(by_kind.items())
+        },
+        "failures": [
+            {
+                "id": o.case.id,
+                "question": o.case.question,
+                "kind": o.case.kind,
+                "expected": o.case.answers or (["(refusal)"] if o.case.key is None else []),
+                "key": o.case.key,
+                "answered": o.answer.answered,
+                "answer": o.answer.answer,
+                "key_rank": o.rank,
+            }
+            for o in outcomes
+            if not o.correct or (o.case.key is not None and o.rank != 0)
+        ],
+    }
+
+
+def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
+    cases = load_cases(path)
+    assistant.snapshot()  # build or load the index before timing questions
+    assistant.ask(cases[0].question)  # warm the model
+    outcomes = []
+    progress.stage("eval", len(cases))
+    for case in cases:
+        started = time.perf_counter()
+        answer = assistant.ask(case.question)
+        outcomes.append(judge(case, answer, time.perf_counter() - started))
+        progress.advance()
+    progress.close()
+    return summarise(outcomes)
+
+
+def format_report(s: dict[str, Any]) -> str:
+    lines = [f"{'kind':<14}{'n':>4}{'correct':>9}{'hit@1':>8}"]
+    for kind, row in s["by_kind"].items():
+        lines.append(f"{kind:<14}{row['n']:>4}{row['correct']:>9}{row['hit@1']:>8.2f}")
+    if s["failures"]:
+        lines.append("failures:")
+        for f in s["failures"]:
+            got = f["answer"] if f["answered"] else "(refused) " + f["answer"]
+            lines.append(f"  {f['id']} [{f['kind']}] {f['question']}")
+            lines.append(f"      expected {' / '.join(f['expected'])}; key rank {f['key_rank']}; got: {got[:90]}")
+    refusal = "n/a" if s["refusal_rate"] is None else f"{s['refusal_rate']:.2f}"
+    lines.append(
+        f"questions {s['questions']}  answerable {s['answerable']}  hit@1 {s['hit@1']:.3f}  hit@3 {s['hit@3']:.3f}"
+        f"  MRR {s['mrr']:.3f}  answer accuracy {s['answer_accuracy']:.3f}"
+    )
+    lines.append(
+        f"unanswerable {s['unanswerable']}  refusal rate {refusal}  refused-but-answerable {s['refused_answerable']}"
+        f"  answered-wrong {s['answered_wrong']}  latency p50 {s['p50_ms']} ms p95 {s['p95_ms']} ms"
+    )
+    return "\n".join(lines)
