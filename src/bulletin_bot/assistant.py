@@ -41,7 +41,15 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in SUPPORTED
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
         elif path.exists():
             files.append(path)
         else:
@@ -163,12 +171,57 @@ class Assistant:
         report.seconds = time.perf_counter() - started
         return report
 
-    def remove(self, issue_id: str) -> None:
+    def ingest_upload(self, name: str, data: bytes) -> IngestReport:
+        """Check an uploaded issue, keep it in the corpus folder (so a rebuild reproduces the index), index it.
+
+        A file that does not parse is neither kept nor indexed; the index stays as it was.
+        """
+        safe = Path(name).name.replace("\x00", "") or "upload.txt"
+        parse_file(Path(safe), data)  # raises ParseError before anything is written
+        corpus = self.settings.corpus_dir
+        corpus.mkdir(parents=True, exist_ok=True)
+        digest = file_hash(data)
+        existing = next(
+            (p for p in expand([corpus]) if p.stat().st_size == len(data) and file_hash(p.read_bytes()) == digest), None
+        )
+        target = existing or corpus / safe
+        if existing is None and target.exists():
+            target = corpus / f"{target.stem}-{digest[:8]}{target.suffix}"
+        created = existing is None
+        if created:
+            tmp = target.with_name(f".{target.name}.part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        try:
+            return self.ingest([target])
+        except BaseException:
+            if created:
+                target.unlink(missing_ok=True)
+            raise
+
+    def article(self, issue_id: str, article_no: int) -> dict | None:
+        """The whole article a passage comes from (for 「原文」 / the full-article button)."""
+        return self.snapshot().article(issue_id, article_no)
+
+    def remove(self, issue_id: str) -> list[Path]:
+        """Drop an issue from the index; its file leaves the corpus folder (to corpus/.removed/) so that
+        a rebuild does not bring it back. Returns the files moved aside."""
         embedder = self.embedder
+        moved: list[Path] = []
         with self.store.writer(embedder.name, embedder.dim) as writer:
+            paths = writer.paths_for(issue_id)
             if not writer.remove_issue(issue_id):
                 known = ", ".join(sorted(self.snapshot().issues)[:10]) or "none"
                 raise NotFound(f"no issue '{issue_id}' in the index (known: {known}); see `bulletin-bot issues`")
+        corpus = self.settings.corpus_dir.resolve()
+        for raw in paths:
+            path = Path(raw)
+            if path.exists() and corpus in path.parents:
+                aside = corpus / ".removed" / path.name
+                aside.parent.mkdir(exist_ok=True)
+                path.replace(aside)
+                moved.append(aside)
+        return moved
 
     # --- questions -----------------------------------------------------------------------------
 

@@ -282,6 +282,9 @@ class Writer:
         row = self.db.execute("SELECT issue_id, file_hash FROM files WHERE path=?", (path,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def paths_for(self, issue_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM files WHERE issue_id=?", (issue_id,))]
+
     def has_issue(self, issue_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM issues WHERE id=?", (issue_id,)).fetchone() is not None
 
