@@ -15,7 +15,8 @@ from .config import Settings
 from .errors import QuestionError
 from .ingest.chunk import sentences
 from .model import Answer, Hit
-from .search import Searcher
+from .index.sparse import _NO_NAME_CHARS, _PLACE
+from .search import Searcher, query_entities
 
 MAX_QUESTION = 1000
 MAX_ANSWER = 200
@@ -57,9 +58,21 @@ TITLES = (
     "副区长|区长|副县长|县长|副市长|市长|副馆长|馆长|处长|教授|研究员|主编|所长|校长|委员|宣传部长|组织部长|秘书长"
 )
 # What a question's noun is called in the text: 高校 are 大学 and 学院.
-_NOUN_ALIASES = {"高校": "大学|学院|高校", "单位": ".", "部门": ".", "机构": ".", "地方": ".", "活动": "活动|会|赛|宣讲|展"}
+_NOUN_ALIASES = {
+    "高校": "大学|学院|高校",
+    "单位": ".",
+    "部门": ".",
+    "机构": ".",
+    "地方": ".",
+    "活动": "活动|会|赛|宣讲|展",
+    "奖项": "奖",
+    "荣誉": "奖|荣誉|先进|称号|表彰|命名",
+    "名字": ".",
+    "名称": ".",
+    "出版社": "出版|书社|书局",
+}
 ORG_SUFFIX = (
-    "出版社|大学|学院|学校|研究院|研究所|研究室|研究会|研究中心|纪念馆|博物馆|档案馆|图书馆|中心|委员会|办公室|"
+    "出版社|书社|书局|大学|学院|学校|研究院|研究所|研究室|研究会|研究中心|纪念馆|博物馆|档案馆|图书馆|中心|委员会|办公室|"
     "报社|电视台|集团|公司|医院|协会|学会|基地"
 )
 
@@ -99,13 +112,46 @@ class Question:
     role: str | None = None  # 「主任是谁」: the title printed before the wanted name
     person: str | None = None  # 「潘洵是谁」: the person whose role is asked
     unknown_entities: tuple[str, ...] = ()  # names in the question that no bulletin mentions
+    entities: tuple[str, ...] = ()  # places and people the question names: the evidence must name them too
+
+
+# Questions whose wh-word looks like another kind: 「获得几等奖」 asks for a name, not a count;
+# 「活动叫什么名字」 for a name, not a person.
+_WHAT_OVERRIDES = re.compile(
+    r"几等奖|什么奖|哪项荣誉|什么荣誉|哪个奖|什么称号|哪些荣誉|什么表彰|哪项表彰|哪次|哪场|"
+    r"(?:活动|会议|工程|项目|课题|书|节目|栏目|品牌|主题|专栏|基地|展览|竞赛|比赛)(?:的)?(?:叫什么|名称|名字|主题是)"
+)
 
 
 def question_kind(text: str) -> str:
+    if _WHAT_OVERRIDES.search(text):
+        return "what"
     for kind, pattern in KINDS:
         if pattern.search(text):
             return kind
     return "other"
+
+
+# The verb a question uses and the words bulletins print for it.
+ANCHOR_SYNONYMS = {
+    "入党": "入党|加入中国共产党|加入党组织|加入共产党",
+    "开": "召开|举行|开幕|开",
+    "举行": "举行|召开|举办|开展",
+    "召开": "召开|举行",
+    "出生": "出生|生于|诞生",
+    "成立": "成立|组建|挂牌",
+    "开馆": "开馆|开放|揭牌",
+    "结项": "结项|结题|验收",
+    "牺牲": "牺牲|遇害|就义|殉职",
+    "出版": "出版|出版发行|付梓",
+    "听取": "听取",
+}
+
+
+def anchor_pattern(anchor: str | None) -> re.Pattern[str] | None:
+    if not anchor:
+        return None
+    return re.compile(ANCHOR_SYNONYMS.get(anchor, re.escape(anchor)))
 
 
 _QWORDS = r"(?:多少|几|谁|哪位|什么|哪些|哪几|何时|哪天|什么时候|哪家|哪所|哪个)"
@@ -113,6 +159,22 @@ _VERB = re.compile(
     r"参与|参加|获奖|获得|组织|举办|开展|出席|受众|收到|发放|征集|出版|收录|采访|编纂|评出|承办|分为|安排|增加|"
     r"由|被|在|是|有|的|了|呢|？|\?"
 )
+
+
+def _question_places(text: str, words: list[str]) -> list[str]:
+    """District, county and city names in a question: from a word boundary up to 区/县/市 before 委…."""
+    starts, pos = [], 0
+    for word in words:
+        starts.append(pos)
+        pos += len(word)
+    places = []
+    for m in re.finditer(r"[区县市州](?=委|人大|政府|政协|党史|史志|档案|宣传部|组织部)", text):
+        for start in sorted((b for b in starts if 1 <= m.start() - b <= 4), reverse=True):
+            name = text[start : m.end()]
+            if re.fullmatch(rf"[{_HAN}]+", name) and not set(name[:-1]) & (_NO_NAME_CHARS | set("把将被给向从对")):
+                places.append(name)
+            break
+    return places
 
 
 def _noun_and_verb(text: str) -> tuple[str | None, str | None]:
@@ -129,7 +191,18 @@ def _verb_after_wh(text: str) -> str | None:
     return m.group(1) if m else None
 
 
-_NOUN_CUT = re.compile(r"出|签|是|有|的|了|举办|召开|获|在|由|被|与|和|给|讲|写|编|作|发|开|办")
+_GENERIC_ROLES = {"领导", "同志", "人员", "负责人", "人士", "代表", "人"}
+ACTION_VERBS = re.compile(
+    r"主持|出席|陪同|讲话|作报告|致辞|宣讲|讲授|揭牌|授旗|带队|调研|采访|捐赠|编纂|题写|讲述|演讲|发言|参加|率队|颁发"
+)
+
+
+def _action_verb(text: str) -> str | None:
+    m = ACTION_VERBS.search(text)
+    return m.group(0) if m else None
+
+
+_NOUN_CUT = re.compile(r"出|签|是|有|的|了|举办|召开|获|在|由|被|与|和|给|讲|写|编|作|发|开|办|中|叫")
 
 
 def _asked_noun(text: str) -> str | None:
@@ -198,9 +271,15 @@ class Answerer:
                     verb = re.search(rf"([{_HAN}]{{2}})(?:了)?$", text[: m.start()])
                     anchor = verb.group(1) if verb and not _BEFORE_STRIP.fullmatch(verb.group(1)) else None
         elif kind == "who":
-            role_m = re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
+            role_m = (
+                re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
+                or re.search(rf"哪(?:位|一位|名)([{_HAN}]{{2,3}}?)(?=的|作|进行|在|出席|参加|主持|讲|获|[，。？?]|$)", text)
+                or re.search(rf"的([{_HAN}]{{2,3}})(?:是谁|是哪位)", text)
+            )
             role = role_m.group(1) if role_m else None
-            anchor = _verb_after_wh(text)
+            if role in _GENERIC_ROLES:
+                role = None
+            anchor = _verb_after_wh(text) or _action_verb(text)
             subject = re.match(rf"^([{_HAN}]{{2,4}}?)(?:同志)?是(?:谁|哪位|什么人|什么职务|做什么的)", text)
             if subject and snap.terms.get(subject.group(1)) == "person":
                 person = subject.group(1)
@@ -214,12 +293,31 @@ class Answerer:
             anchor = verb.group(1) if verb else None
             noun_m = re.search(rf"(?:什么|哪些|哪几|哪家|哪所|哪个|哪部|哪本)(?:个|项|种)?([{_HAN}]{{1,5}})", text)
             noun = _asked_noun(noun_m.group(1)) if noun_m else None
+            if noun_m and (anchor is None or anchor[-1] in "和与的在"):
+                # 「哪次斗争中牺牲」/「和哪所高校签了」: the verb follows the asked noun.
+                after = text[noun_m.start(1) + len(noun or "") :]
+                verb_m = re.match(rf"(?:中|里|上|了|的|是)?([{_HAN}]{{2}})", after)
+                anchor = verb_m.group(1) if verb_m else anchor
         unknown = []
+        known_words = snap.sparse.cooccur
         for word, flag in snap.tokenizer.tag(text):
-            if (flag in ("ns", "nr", "nt", "nz", "eng") or flag.startswith("nr")) and len(word) >= 2:
-                if word.lower() not in snap.sparse.postings and not any(word in t or t in word for t in snap.terms):
+            is_name = flag in ("ns", "nt", "eng") or (
+                flag.startswith("nr") and word[0] in SURNAMES and not snap.tokenizer.is_common_word(word)
+            )
+            if is_name and len(word) >= 2:
+                if not any(word in t or t in word for t in snap.terms) and not known_words(snap.tokenizer.tokens(word)):
                     unknown.append(word)
-        return Question(text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown))
+        for place in _question_places(text, snap.tokenizer.cut(text)):
+            if snap.terms.get(place) == "place" or place in unknown:
+                continue
+            if not known_words(snap.tokenizer.tokens(place)):
+                unknown.append(place)  # 船山区委书记: a district no bulletin mentions
+        entities = tuple(
+            e for e in query_entities(text, snap.terms) if snap.terms.get(e) in ("place", "person") and e != person
+        )
+        return Question(
+            text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown), entities
+        )
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -266,6 +364,10 @@ class Answerer:
         top_dense = max((h.dense_score or 0.0) for h in hits)
         if top_dense < MIN_DENSE or best.coverage < MIN_COVERAGE:
             return False
+        c = best.hit.chunk.citation
+        passage = c.article_title + best.hit.chunk.text + (c.publisher or "") + (c.issue_title or "")
+        if any(e not in passage for e in q.entities):
+            return False  # the question names a place or person the evidence does not
         if q.kind in ("what", "list") and q.noun and len(q.noun) >= 2:
             # 「作了哪些批示」: the passage must speak of 批示 (or a kind of it) at all.
             passage = best.hit.chunk.citation.article_title + best.hit.chunk.text
@@ -275,15 +377,25 @@ class Answerer:
 
     def _best(self, q: Question, hits: list[Hit], searcher: Searcher) -> Candidate | None:
         total = sum(q.weights.values()) or 1.0
-        known = {t: w for t, w in q.weights.items() if t in searcher.snapshot.sparse.postings}
-        known_total = sum(known.values()) or 1.0
+        postings = searcher.snapshot.sparse.postings
+        known = {t: w for t, w in q.weights.items() if t in postings}
+        # Words no bulletin uses count like an average word: a paraphrase costs a little, a topic the
+        # corpus never covers (无人机表演) costs a lot.
+        typical = sorted(known.values())[len(known) // 2] if known else 1.0
+        cover_weights = {**known, **{t: typical for t in q.weights if t not in postings and len(t.strip("了的")) >= 2}}
+        cover_total = sum(cover_weights.values()) or 1.0
         top_score = hits[0].score or 1.0
+        anchor_re = anchor_pattern(q.anchor)
         best: Candidate | None = None
         for rank, hit in enumerate(hits):
             chunk = hit.chunk
-            title = chunk.citation.article_title + chunk.citation.section
+            c = chunk.citation
+            # 「市委党史研究室」 in a 南充 bulletin is 南充's: the masthead is context for every passage.
+            title = c.article_title + (c.subtitle or "") + c.section + (c.publisher or "") + (c.issue_title or "")
             # Paraphrase words the corpus never uses say nothing; unknown names are refused earlier.
-            coverage = sum(w for t, w in known.items() if t in title + chunk.text) / known_total
+            coverage = sum(w for t, w in cover_weights.items() if t in title + chunk.text) / cover_total
+            passage = title + chunk.text
+            missing = [e for e in q.entities if e not in passage]
             lead = chunk.chunk_no == 0
             for s, e in sentences(chunk.text):
                 sentence = chunk.text[s:e]
@@ -294,8 +406,9 @@ class Answerer:
                     (in_sentence + 0.6 * in_title) / total
                     + 0.35 * (hit.score / top_score)
                     + (0.25 + 0.35 * quality if span else 0.0)
-                    + (0.2 if q.anchor and len(q.anchor) >= 2 and q.anchor in sentence else 0.0)
+                    + (0.2 if q.anchor and len(q.anchor) >= 2 and anchor_re and anchor_re.search(sentence) else 0.0)
                     - 0.02 * rank
+                    - 0.6 * len(missing)
                 )
                 if best is None or score > best.score:
                     best = Candidate(hit, sentence, s, score, span, coverage)
@@ -344,9 +457,10 @@ def extract_date(
         return None, 0.0
     found.sort()
     # 「将于2021年6月结项」: a date right before the asked verb is the one.
-    if anchor:
+    verb = anchor_pattern(anchor)
+    if verb:
         for start, end, value, precision in found:
-            if anchor in sentence[end : end + 8]:
+            if verb.search(sentence[end : end + 10]):
                 return value, 1.0
     # Bulletins lead with the event date: 「2020年11月30日，万州区委…」.
     start, end, value, precision = found[0]
@@ -383,9 +497,21 @@ def resolve_date(m: re.Match[str], issue_date: str | None, article: str = "") ->
     return f"{year}年{month}月{day}{part}"
 
 
+# Common Chinese surnames: a tagged "name" that starts otherwise (宣传部, 红岩) is not a person.
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安"
+    "齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛"
+    "靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚"
+    "皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦"
+    "戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信"
+    "展阴昝智幸奉植衡富尧闭由"
+)
 _PERSON_AFTER_TITLE = re.compile(rf"(?:{TITLES})([{_HAN}]{{2,3}})")
 _NAME_STOP = re.compile(
-    r"(?:主持|出席|率|陪同|参加|讲话|指出|强调|表示|要求|介绍|作|到|赴|在|带队|调研|一行|同志|等|和|与|及|为|以|获|向|对|给|讲|宣讲)"
+    r"(?:主持|出席|率|陪同|参加|讲话|指出|强调|表示|要求|介绍|作|到|赴|在|带队|调研|一行|同志|等|和|与|及|为|以|获|向|对|给|讲|宣讲"
+    r"|进行|接受|讲述|回忆|说|的|是|被|将|把|已|也|都|还|从|于|致辞|发言|颁发|捐赠|题写|揭牌|授旗)"
 )
 
 
@@ -399,6 +525,23 @@ def _clip_name(sentence: str, start: int) -> str | None:
         ):
             if not _NAME_STOP.search(name):
                 return name
+    return None
+
+
+def _name_before(sentence: str, end: int) -> str | None:
+    """「有郭远红烈士家书」: the name printed just before a role word."""
+    for length in (3, 2):
+        start = end - length
+        if start < 0:
+            continue
+        name = sentence[start:end]
+        prev = sentence[start - 1] if start > 0 else ""
+        if (
+            re.fullmatch(rf"[{_HAN}]{{{length}}}", name)
+            and name[0] in SURNAMES
+            and (not prev or not re.match(rf"[{_HAN}]", prev) or prev in "有的和与及是为向对给将把由等了")
+        ):
+            return name
     return None
 
 
@@ -417,7 +560,7 @@ def person_spans(sentence: str, searcher: Searcher | None) -> list[tuple[int, in
             plausible = terms.get(word) == "person" or (
                 2 <= len(word) <= 3 and (not after or _NAME_STOP.match(after) or not re.match(rf"[{_HAN}]", after[0]))
             )
-            if flag == "nr" and plausible and pos not in spans:
+            if flag == "nr" and plausible and word[0] in SURNAMES and pos not in spans:
                 spans[pos] = (pos, pos + len(word), word)
             pos += len(word)
     return sorted(spans.values())
@@ -427,14 +570,25 @@ def extract_person(sentence: str, q: Question, searcher: Searcher | None = None)
     if q.person:
         role = extract_role(sentence, q.person)
         return (role, 1.0) if role else (None, 0.0)
-    names = [sp for sp in person_spans(sentence, searcher) if sp[2] not in q.text]
+    found = person_spans(sentence, searcher)
+    if q.role and not re.fullmatch(TITLES, q.role):
+        # A role the question names (烈士, 宣讲员, 老党员): the name printed right after it.
+        for m in re.finditer(re.escape(q.role), sentence):
+            name = _clip_name(sentence, m.end())
+            if name:
+                found.append((m.end(), m.end() + len(name), name))
+            before = _name_before(sentence, m.start())
+            if before:
+                found.append((m.start() - len(before), m.start(), before))
+    names = [sp for sp in found if sp[2] not in q.text]
     if not names:
         return None, 0.0
     if q.role:
-        # 「主任是谁」: only a name printed right after that title answers it.
+        # 「主任是谁」: only a name printed right next to that title answers it.
         for start, end, name in names:
-            if sentence[max(0, start - 8) : start].endswith(q.role) or re.search(
-                rf"{q.role}[、，]?$", sentence[max(0, start - 10) : start]
+            if (
+                re.search(rf"{q.role}[、，]?$", sentence[max(0, start - 10) : start])
+                or sentence[end : end + len(q.role)] == q.role
             ):
                 return name, 1.0
         return None, 0.0
@@ -447,7 +601,7 @@ def extract_person(sentence: str, q: Question, searcher: Searcher | None = None)
             w for t, w in q.weights.items() if t in before
         )
         if q.anchor and sentence[end : end + 4].find(q.anchor) >= 0:
-            value += 5
+            value += 20  # 「何远主持会议」 answers 「谁主持」 whatever else is near
         return value
 
     best = max(names, key=fit)
@@ -544,7 +698,13 @@ def extract_name(sentence: str, q: Question) -> tuple[str | None, float]:
     if books and re.search(r"书|著作|出版|编纂|读本|画册|丛书|刊物|文件|作品|选编|史料|教材|题目|课题|党课|文章|报告", q.text):
         return _nearest(books, sentence, q.anchor)[2], 0.9  # type: ignore[index]
     if q.noun and re.search(ORG_SUFFIX + "|高校|单位|部门|机构", q.noun):
-        wanted = {"高校": "大学|学院", "单位": ORG_SUFFIX, "部门": ORG_SUFFIX, "机构": ORG_SUFFIX}.get(q.noun, q.noun)
+        wanted = {
+            "高校": "大学|学院",
+            "单位": ORG_SUFFIX,
+            "部门": ORG_SUFFIX,
+            "机构": ORG_SUFFIX,
+            "出版社": "出版社|书社|书局|出版集团|出版公司",
+        }.get(q.noun, q.noun)
         orgs = [
             (m.start(), m.end(), _trim_org(m.group(1)))
             for m in re.finditer(rf"([{_HAN}]{{2,30}}(?:{wanted})(?:[{_HAN}]{{0,10}}?(?:学院|分院|中心))?)", sentence)
@@ -552,6 +712,25 @@ def extract_name(sentence: str, q: Question) -> tuple[str | None, float]:
         orgs = [(s, e, o) for s, e, o in orgs if len(o) >= 3 and o not in q.text]
         if orgs:
             return _nearest(orgs, sentence, q.anchor)[2], 0.9  # type: ignore[index]
+    if re.search(r"奖|荣誉|称号|表彰", q.text):
+        award = re.search(r"(?:荣获|获得|获评|被评为|评为|授予|获)([^，。；]{2,40})", sentence)
+        if award:
+            grade = re.search(r"[一二三四五六七八九十特]等奖|优秀奖|金奖|银奖|铜奖", award.group(1))
+            if "几等" in q.text and grade:
+                return grade.group(0), 1.0
+            return award.group(1), 0.9
+    if re.search(r"叫什么|名称|名字|主题|口号|题目", q.text):
+        quoted = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"“([^“”]{2,30})”", sentence)]
+        quoted = [qt for qt in quoted if qt[2] not in q.text]
+        if quoted:
+            return _nearest(quoted, sentence, q.anchor)[2], 0.9  # type: ignore[index]
+    verb_re = anchor_pattern(q.anchor)
+    if verb_re:
+        # 「在哪次斗争中牺牲」: 在渡江战役中英勇牺牲
+        for m in verb_re.finditer(sentence):
+            where = re.search(r"在([^，。；在]{2,20}?)(?:中|期间|时|上|里)?[^，。；]{0,4}$", sentence[: m.start()])
+            if where and q.kind in ("what", "where"):
+                return where.group(1), 0.8
     verbs = [q.anchor] if q.anchor else []
     verbs += ["荣获", "获得", "获评", "被评为", "授予", "命名为", "评为", "表彰为", "以"]
     for verb in verbs:

@@ -79,6 +79,7 @@ class Citation:
     article_title: str
     source: str | None
     page: int | None
+    subtitle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Chunk:
     def indexed_text(self) -> str:
         """What is embedded and BM25-indexed: the section and title give context to bare passages."""
         c = self.citation
-        return f"【{c.section}】{c.article_title}\n{self.text}"
+        return f"【{c.section}】{c.article_title}{c.subtitle or ''}\n{self.text}"
 
 
 @dataclass(frozen=True)

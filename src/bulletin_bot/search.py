@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import re
+
 import numpy as np
 
 from .index.embed import Embedder
 from .index.store import Snapshot
+from .ingest.text import nospace
 from .model import Chunk, Hit
 
 RRF_K = 60  # the usual constant for reciprocal rank fusion
@@ -21,6 +24,54 @@ class Weights:
     dense: float = 0.5
     sparse: float = 0.5
     mode: str = "score"  # "score": convex mix of normalised scores (measured best); "rrf": rank fusion
+
+
+_QUOTED = re.compile(r"[《“\"「『]([^》”\"」』]{2,40})[》”\"」』]")
+_YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月)?")
+
+
+def query_entities(query: str, terms: dict[str, str]) -> list[str]:
+    """Places, people and units from the corpus dictionary that the query names (longest first)."""
+    found = sorted((t for t in terms if len(t) >= 2 and t in query), key=len, reverse=True)
+    kept: list[str] = []
+    for term in found:
+        if not any(term in longer for longer in kept):
+            kept.append(term)
+    return kept
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a query pins down exactly: quoted names, a year/month, named places and people."""
+
+    phrases: tuple[str, ...]
+    dates: tuple[tuple[str, str | None], ...]
+    entities: tuple[str, ...]
+
+    @classmethod
+    def of(cls, query: str, terms: dict[str, str]) -> Constraints:
+        phrases = tuple(nospace(p) for p in _QUOTED.findall(query))
+        dates = tuple((y, m) for y, m in _YEAR_MONTH.findall(query))
+        entities = tuple(e for e in query_entities(query, terms) if terms.get(e) in ("place", "person", "unit"))
+        return cls(phrases, tuple((y, m or None) for y, m in dates), entities)
+
+    def bonus(self, chunk: Chunk) -> float:
+        c = chunk.citation
+        text = nospace(c.article_title + chunk.text)
+        value = 0.0
+        for phrase in self.phrases:
+            if phrase in text:
+                value += 0.3
+        for year, month in self.dates:
+            issue = c.issue_date or ""
+            in_text = f"{year}年{int(month)}月" in text if month else f"{year}年" in text
+            in_issue = issue.startswith(f"{year}-{int(month):02d}" if month else year)
+            if in_text or in_issue:
+                value += 0.15
+        for entity in self.entities:
+            if entity in text:
+                value += 0.1
+        return value
 
 
 class Searcher:
@@ -67,8 +118,14 @@ class Searcher:
                 d = (dense_score.get(cid, d_lo) - d_lo) / ((d_hi - d_lo) or 1.0)
                 sp = sparse_score.get(cid, 0.0) / s_hi
                 fused[cid] = w.dense * d + w.sparse * sp
+        chunks = snap.chunks(fused)
+        constraints = Constraints.of(query, snap.terms)
+        if constraints.phrases or constraints.dates or constraints.entities:
+            # Exact names and dates in a question outrank passages that are merely similar
+            # (《南川英烈谱》 must not yield 《南充英烈谱》).
+            for cid, chunk in chunks.items():
+                fused[cid] += constraints.bonus(chunk)
         order = sorted(fused, key=lambda c: -fused[c])
-        chunks = snap.chunks(order)
         hits: list[Hit] = []
         per: dict[tuple[str, int], int] = {}
         for cid in order:

@@ -101,6 +101,14 @@ class Tokenizer:
                     self._jieba.add_word(word, freq=200_000, tag=tags.get(kinds.get(word, ""), None))
                     self._words.add(word)
 
+    def cut(self, text: str) -> list[str]:
+        """Plain segmentation (each character in exactly one word)."""
+        return self._jieba.lcut(text)
+
+    def is_common_word(self, word: str) -> bool:
+        """In jieba's dictionary as an ordinary word (荣誉), unlike most people's names (邵霞飞)."""
+        return self._jieba.FREQ.get(word, 0) >= 100
+
     def tag(self, text: str) -> list[tuple[str, str]]:
         """(word, part of speech) pairs; person names are ``nr``, places ``ns``, organisations ``nt``."""
         if self._pos is None:
@@ -179,6 +187,18 @@ class BM25:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self.ids[i]), float(scores[i])) for i in top]
+
+    def cooccur(self, tokens: list[str]) -> bool:
+        """True when one passage holds every token (a name split by jieba is still found whole)."""
+        docs: np.ndarray | None = None
+        for token in set(tokens):
+            entry = self.postings.get(token)
+            if entry is None:
+                return False
+            docs = entry[0] if docs is None else np.intersect1d(docs, entry[0], assume_unique=True)
+            if len(docs) == 0:
+                return False
+        return docs is not None
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as fh:

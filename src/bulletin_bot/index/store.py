@@ -126,16 +126,16 @@ class Snapshot:
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
             f"""SELECT c.id, c.issue_id, c.article_no, c.chunk_no, c.start, c."end", c.text,
-                       a.section, a.title, a.source, a.page
+                       a.section, a.title, a.source, a.page, a.subtitle
                 FROM chunks c JOIN articles a ON a.issue_id = c.issue_id AND a.article_no = c.article_no
                 WHERE c.id IN ({marks})""",
             ids,
         ).fetchall()
         out = {}
-        for cid, issue_id, article_no, chunk_no, start, end, text, section, title, source, page in rows:
+        for cid, issue_id, article_no, chunk_no, start, end, text, section, title, source, page, subtitle in rows:
             info = self.issues[issue_id]
             citation = Citation(
-                issue_id, info.title, info.number, info.date, info.publisher, section, title, source, page
+                issue_id, info.title, info.number, info.date, info.publisher, section, title, source, page, subtitle
             )
             out[cid] = Chunk(citation, article_no, chunk_no, start, end, text, id=cid)
         return out

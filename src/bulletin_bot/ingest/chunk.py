@@ -76,6 +76,7 @@ def citation_for(bulletin: Bulletin, section: str, article: Article) -> Citation
         article_title=article.title,
         source=article.source,
         page=article.page,
+        subtitle=article.subtitle,
     )
 
 

@@ -1,0 +1,225 @@
+"""Wiring of the python-telegram-bot Application: builder, handlers, start-up and shut-down.
+
+``serve()`` is what ``bulletin-bot serve`` runs; ``build_application()`` is the same Application
+without running it, for tests (start it yourself, then call ``application.post_init``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from ..assistant import Assistant
+from ..config import Settings
+from ..errors import ConfigError
+from . import handlers as h
+from .health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+from .store import BotStore, RateLimiter
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "bot.sqlite"  # beside the index versions, which ignore unknown files
+
+# Command names must be Latin; the descriptions users see are Chinese.
+PUBLIC_COMMANDS = [
+    ("start", "开始：我能回答什么"),
+    ("ask", "提问（群里用）：/ask 问题"),
+    ("search", "检索相关段落：/search 关键词"),
+    ("issues", "已收录的简报"),
+    ("latest", "最新一期的目录"),
+    ("help", "提问示例和命令说明"),
+]
+ADMIN_COMMANDS = [
+    ("allow", "管理员：开通用户或群"),
+    ("deny", "管理员：禁止用户或群"),
+    ("remove", "管理员：移除一期简报"),
+    ("reindex", "管理员：重建索引"),
+    ("stats", "管理员：提问统计"),
+    ("unanswered", "管理员：没答上的问题"),
+]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(settings: Settings, assistant: Assistant | None = None) -> Application:
+    """The bot's Application, not yet initialised. ``post_init`` loads (or builds) the index."""
+    if not settings.telegram_token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export TELEGRAM_BOT_TOKEN=<token>"
+        )
+    root = settings.telegram_api_base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))  # waits out 429 retry_after and retries
+        .concurrent_updates(True)  # a long ingest must not hold up everyone's questions
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    if assistant is not None:
+        application.bot_data["assistant"] = assistant
+    add_handlers(application)
+    return application
+
+
+def add_handlers(application: Application) -> None:
+    only_new = filters.UpdateType.MESSAGE  # an edited message is not asked again
+    commands = {
+        "start": h.start,
+        "help": h.help_command,
+        "ask": h.ask_command,
+        "search": h.search_command,
+        "issues": h.issues_command,
+        "latest": h.latest_command,
+        "allow": h.allow_command,
+        "deny": h.deny_command,
+        "remove": h.remove_command,
+        "reindex": h.reindex_command,
+        "stats": h.stats_command,
+        "unanswered": h.unanswered_command,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=only_new))
+    private = filters.ChatType.PRIVATE & only_new
+    application.add_handler(MessageHandler(private & filters.Document.ALL, h.on_document))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, h.on_private_text))
+    group_address = filters.Entity("mention") | filters.REPLY
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & only_new & filters.TEXT & ~filters.COMMAND & group_address, h.on_group_text)
+    )
+    application.add_handler(MessageHandler(private & filters.COMMAND, h.unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.Document.ALL, h.on_other_private))
+    application.add_handler(CallbackQueryHandler(h.on_button, pattern=r"^(src|more):\d+$"))
+    application.add_error_handler(h.on_error)
+
+
+def _open_assistant(settings: Settings, assistant: Assistant | None) -> Assistant:
+    """Load the index (building it from the corpus folder on first start) and warm the models up."""
+    assistant = assistant or Assistant(settings)
+    started = time.perf_counter()
+    snap = assistant.snapshot()
+    assistant.search("党史工作", 1)  # loads the embedder and tokenizer before the first user waits
+    log.info("index ready: %d issues (%.1fs)", len(snap.issues), time.perf_counter() - started)
+    return assistant
+
+
+async def _post_init(application: Application) -> None:
+    """Build the shared state once (idempotent: tests call it by hand after ``initialize``)."""
+    if "state" in application.bot_data:
+        return
+    settings: Settings = application.bot_data["settings"]
+    assistant = await asyncio.to_thread(_open_assistant, settings, application.bot_data.get("assistant"))
+    store = BotStore(Path(settings.index_dir) / STORE_FILE)
+    state = h.BotState(settings, assistant, store, RateLimiter(settings.rate_limit_per_minute))
+    state.reload_access()
+    application.bot_data["assistant"] = assistant
+    application.bot_data["store"] = store
+    application.bot_data["state"] = state
+    if state.is_open:
+        log.warning(
+            "access is OPEN: BULLETIN_ALLOWED_USERS and BULLETIN_ALLOWED_CHATS are unset and nobody was"
+            " allowed with /allow, so anyone who finds the bot can ask (admins: %s)",
+            ", ".join(map(str, sorted(settings.admin_ids))) or "none",
+        )
+    if not settings.admin_ids:
+        log.warning("BULLETIN_ADMIN_IDS is unset: nobody can upload issues or manage access from Telegram")
+    await _set_commands(application, settings)
+    application.bot_data["heartbeat"] = asyncio.get_running_loop().create_task(
+        _heartbeat(Path(settings.index_dir) / HEARTBEAT_FILE)
+    )
+    log.info("bot @%s is ready", application.bot.username)
+
+
+async def _set_commands(application: Application, settings: Settings) -> None:
+    public = [BotCommand(c, d) for c, d in PUBLIC_COMMANDS]
+    admin = public + [BotCommand(c, d) for c, d in ADMIN_COMMANDS]
+    await application.bot.set_my_commands(public)
+    for admin_id in sorted(settings.admin_ids):
+        try:  # fails for an admin who never opened a chat with the bot; the commands still work
+            await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:
+            log.info("could not set the admin command menu for %s: %s", admin_id, exc)
+
+
+async def _heartbeat(path: Path) -> None:
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{time.time():.0f}\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("cannot write heartbeat %s: %s", path, exc)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def _post_shutdown(application: Application) -> None:
+    task = application.bot_data.pop("heartbeat", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    store = application.bot_data.pop("store", None)
+    if store is not None:
+        store.close()
+    application.bot_data.pop("state", None)
+
+
+def serve(
+    settings: Settings, *, webhook_url: str | None = None, listen: str | None = None, port: int | None = None
+) -> int:
+    """Run the bot until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given.
+
+    Raises ConfigError (one line, for the CLI) for a missing or rejected token or an unreachable
+    Bot API server.
+    """
+    application = build_application(settings)
+    # httpx logs every request at INFO, which with -v would drown the bot's own log in getUpdates lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    url = webhook_url or settings.webhook_url
+    try:
+        if url:
+            if not settings.webhook_secret:
+                log.warning("BULLETIN_WEBHOOK_SECRET is unset: anyone who learns the webhook URL can post updates")
+            application.run_webhook(
+                listen=listen or settings.webhook_listen,
+                port=port or settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=3,
+            )
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3)
+    except InvalidToken:
+        raise ConfigError(
+            f"the Bot API server at {settings.telegram_api_base_url} rejected TELEGRAM_BOT_TOKEN:"
+            " check the token with @BotFather (or TELEGRAM_API_BASE_URL if you run your own server)"
+        ) from None
+    except NetworkError as exc:
+        raise ConfigError(
+            f"cannot reach the Bot API server at {settings.telegram_api_base_url}: {exc}"
+            " (check the network, a proxy, or TELEGRAM_API_BASE_URL)"
+        ) from None
+    return 0
