@@ -70,6 +70,7 @@ _NOUN_ALIASES = {
     "名字": ".",
     "名称": ".",
     "出版社": "出版|书社|书局",
+    "表彰": "表彰|荣获|获评|先进|称号",
 }
 ORG_SUFFIX = (
     "出版社|书社|书局|大学|学院|学校|研究院|研究所|研究室|研究会|研究中心|纪念馆|博物馆|档案馆|图书馆|中心|委员会|办公室|"
@@ -338,7 +339,14 @@ class Answerer:
         answer_text = short if short == evidence else f"{short}。依据：{evidence}"
         if len(answer_text) > MAX_ANSWER:
             answer_text = answer_text[: MAX_ANSWER - 1] + "…"
-        ordered = (best.hit,) + tuple(h for h in hits if h is not best.hit)
+        # The evidence first, then other articles (a second passage of the same article adds no source).
+        seen = {(best.hit.chunk.citation.issue_id, best.hit.chunk.article_no)}
+        ordered = (best.hit,)
+        for h in hits:
+            key = (h.chunk.citation.issue_id, h.chunk.article_no)
+            if key not in seen:
+                seen.add(key)
+                ordered += (h,)
         result = Answer(
             question=text,
             answered=True,
@@ -358,7 +366,8 @@ class Answerer:
         message = "简报中没有找到能回答这个问题的内容。"
         if closest:
             message += f"最接近的文章：{closest}"
-        return Answer(q.text, False, message[:MAX_ANSWER], tuple(hits[:5]), kind=q.kind, extra={"why": why})
+        distinct = tuple({(h.chunk.citation.issue_id, h.chunk.article_no): h for h in reversed(hits)}.values())[::-1]
+        return Answer(q.text, False, message[:MAX_ANSWER], distinct[:5], kind=q.kind, extra={"why": why})
 
     def _confident(self, q: Question, best: Candidate, hits: list[Hit]) -> bool:
         top_dense = max((h.dense_score or 0.0) for h in hits)
@@ -718,7 +727,8 @@ def extract_name(sentence: str, q: Question) -> tuple[str | None, float]:
             grade = re.search(r"[一二三四五六七八九十特]等奖|优秀奖|金奖|银奖|铜奖", award.group(1))
             if "几等" in q.text and grade:
                 return grade.group(0), 1.0
-            return award.group(1), 0.9
+            honour = re.search(r"(?:奖|单位|集体|个人|称号|荣誉|示范\w{0,4}|标兵|模范|先进|优秀\w{0,6}|基地)$", award.group(1))
+            return award.group(1), 0.9 if honour else 0.2
     if re.search(r"叫什么|名称|名字|主题|口号|题目", q.text):
         quoted = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"“([^“”]{2,30})”", sentence)]
         quoted = [qt for qt in quoted if qt[2] not in q.text]

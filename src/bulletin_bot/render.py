@@ -7,10 +7,13 @@ from .model import Answer, Citation
 
 def issue_label(c: Citation) -> str:
     """《党史工作动态》2021年第1期（2021-01-08）, degrading gracefully when the masthead lacks parts."""
-    name = f"《{c.issue_title}》" if c.issue_title else (c.publisher or "简报")
+    if c.issue_title:
+        name = f"《{c.issue_title}》"
+    else:  # no title in the masthead: name the publisher, and keep it apart from the date
+        name = f"{c.publisher or '简报'} "
     if c.issue_number and c.issue_date:
         return f"{name}{c.issue_number}（{c.issue_date}）"
-    return f"{name}{c.issue_number or ''}{c.issue_date or ''}"
+    return f"{name}{c.issue_number or ''}{c.issue_date or ''}".strip()
 
 
 def citation_text(c: Citation) -> str:
