@@ -62,6 +62,13 @@ def parse_lines(lines: list[Line], source_file: str) -> Bulletin:
             "is this a bulletin issue? articles are expected under 【…】 headings and end with （…供稿）",
         )
     sections = [s for s in sections if s.articles]
+    has_headings = any(s.name != "正文" for s in sections)
+    if not (has_headings or date or any(a.source for s in sections for a in s.articles)):
+        raise ParseError(
+            source_file,
+            "does not look like a bulletin issue (no masthead date, no 【…】 sections, no （…供稿） notes)",
+            "send the issue itself",
+        )
     issue = Issue(
         id=_issue_id(title, number, publisher, date, sections),
         title=title,
@@ -250,8 +257,10 @@ def _starts_toc_title(lines: list[Line], line: Line, toc_titles: list[str]) -> b
 
 def _title_like(line: Line) -> bool:
     text = squeeze(line.text)
-    if not text or text[-1] in CLAUSE_END or "。" in text or len(text) > 40 or ENUMERATOR.match(text):
+    if not text or text[-1] in CLAUSE_END or len(text) > 40 or ENUMERATOR.match(text):
         return False
+    if re.search(r"[。，；]", text):
+        return False  # titles carry no sentence punctuation (the contents still confirm odd ones)
     if line.centered is not None:  # PDF geometry knows
         return line.centered or SUBTITLE.match(text) is not None
     return not line.full
@@ -261,13 +270,21 @@ def _title_block(lines: list[Line], toc_titles: list[str]) -> int:
     """How many leading lines of an article are its title (and —— subtitle)."""
     limit = min(MAX_TITLE_LINES + 2, len(lines) - 1)
     joined = ""
+    n = 0
     for k in range(1, min(MAX_TITLE_LINES, limit) + 1):
         joined += nospace(squeeze(lines[k - 1].text))
         if joined in toc_titles:
-            return k  # the contents confirm the title even where a line looked like body text
-    n = 0
-    while n < limit and _title_like(lines[n]):
+            n = k  # the contents confirm the title even where a line looked like body text
+            break
+    else:
+        while n < limit and _title_like(lines[n]):
+            n += 1
+        return n
+    # A —— subtitle (possibly wrapped) follows a title the contents confirmed.
+    if n < limit and SUBTITLE.match(squeeze(lines[n].text)) and _title_like(lines[n]):
         n += 1
+        while n < limit and _title_like(lines[n]) and not lines[n].hard:
+            n += 1
     return n
 
 

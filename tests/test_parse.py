@@ -1,0 +1,245 @@
+"""Parsing issues in every supported format and layout, and refusing what is not an issue."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _shared import CHENGDU, FIXTURES, NEW_PDF, SEED, SEED_PDF, WANZHOU
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bulletin_bot.errors import ParseError
+from bulletin_bot.ingest.parse import parse_file, parse_lines
+from bulletin_bot.ingest.read import Line, read_lines
+from bulletin_bot.ingest.text import nospace, squeeze
+from bulletin_bot.model import Bulletin
+
+SEED_TITLES = [
+    "市委党史研究室召开2020年第4次机关党委（扩大）会议",
+    "市直机关“读党史、守初心、担使命”活动读书分享决赛举行",
+    "市委党史研究室认真谋划明年和“十四五”时期重点工作",
+    "市委党史研究室主任徐塞声赴璧山调研指导党史工作",
+    "市委党史研究室组织召开“红岩精神研究”专家座谈会",
+    "重庆市委党史研究室荣获2019年度全国党史和文献系统网络宣传工作信息报送先进单位",
+    "万州区委常委会专题听取全区党史工作情况汇报",
+    "涪陵区委常委会专题听取全区党史工作情况汇报",
+]
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bulletin_bot.cli", *args], capture_output=True, text=True, input=stdin, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def seed() -> Bulletin:
+    return parse_file(SEED)
+
+
+@pytest.fixture(scope="module")
+def seed_pdf() -> Bulletin:
+    return parse_file(SEED_PDF)
+
+
+def structure(b: Bulletin) -> list[tuple[str, list[tuple[str, str | None, str | None, bool]]]]:
+    return [(s.name, [(a.title, a.subtitle, a.source, a.brief) for a in s.articles]) for s in b.sections]
+
+
+def test_seed_has_its_sections_articles_and_sources(seed: Bulletin) -> None:
+    assert [(s.name, len(s.articles)) for s in seed.sections] == [("工作动态", 8), ("经验交流", 1), ("信息短波", 7)]
+    assert [a.title for a in seed.sections[0].articles] == SEED_TITLES
+    assert all(a.source for _, a in seed.articles())
+    wanzhou = seed.sections[0].articles[6]
+    assert wanzhou.source == "万州区党史和地方志研究室"
+    assert wanzhou.paragraphs[0].startswith("2020年11月30日，市委常委、万州区委书记莫恭明")
+
+
+def test_seed_masthead_gives_date_publisher_and_stable_id(seed: Bulletin) -> None:
+    assert seed.issue.date == "2021-01-08"
+    assert seed.issue.publisher == "中共重庆市委党史研究室"
+    assert seed.issue.title is None and seed.issue.number is None  # the text export lost them
+    assert seed.distribution == ("报：中央党史和文献研究院", "送：市级有关部门领导，各省级、副省级城市党史部门")
+    copy = parse_file(Path("elsewhere/renamed.txt"), SEED.read_bytes())
+    assert copy.issue.id == seed.issue.id
+
+
+def test_experience_article_has_subtitle_and_briefs_have_short_titles(seed: Bulletin) -> None:
+    exp = seed.sections[1].articles[0]
+    assert exp.title == "加强统筹谋划 主动提供服务"  # the space between two phrases is deliberate
+    assert exp.subtitle == "——积极推进市直机关“读党史、守初心、担使命”活动深入开展"
+    briefs = seed.sections[2].articles
+    assert all(b.brief for b in briefs)
+    assert all(0 < len(b.title) <= 30 for b in briefs)
+    assert briefs[2].title.startswith("大渡口区委书记王俊")
+    assert all(len(b.paragraphs) == 1 for b in briefs)
+
+
+def test_pdf_gives_the_same_structure_plus_title_and_number(seed: Bulletin, seed_pdf: Bulletin) -> None:
+    assert structure(seed_pdf) == structure(seed)
+    assert seed_pdf.issue.title == "党史工作动态"
+    assert seed_pdf.issue.number == "2021年第1期"
+    assert seed_pdf.issue.id == seed.issue.id  # same issue, whatever the file
+    assert seed_pdf.sections[0].articles[6].page == 8
+
+
+def test_cjk_digit_spacing_is_removed_but_latin_spacing_kept() -> None:
+    assert squeeze("2020 年 11 月 30 日下午") == "2020年11月30日下午"
+    assert squeeze("约 1 万余人次") == "约1万余人次"
+    assert squeeze("the Party History Office 年报") == "the Party History Office年报"
+    assert squeeze("加强统筹谋划 主动提供服务") == "加强统筹谋划 主动提供服务"
+
+
+def body_stream(b: Bulletin) -> str:
+    parts = []
+    for _, a in b.articles():
+        if not a.brief:
+            parts.append(a.title)
+        if a.subtitle:
+            parts.append(a.subtitle)
+        parts.extend(a.paragraphs)
+        if a.source:
+            parts.append(a.source)
+    return nospace("".join(parts))
+
+
+def source_stream(path: Path, b: Bulletin) -> str:
+    """The file's text from the first article on, without page numbers, headings, brackets of sources."""
+    lines = [ln.text for ln in read_lines(path)]
+    text = nospace("".join(squeeze(t) for t in lines))
+    first = nospace(b.sections[0].articles[0].title)
+    text = text[text.index(first, max(0, text.rfind("●"))) :]  # the body starts after the contents
+    text = re.sub(r"【[^】]{1,16}】", "", text)
+    text = re.sub(
+        r"[（(](?:供稿[：:])?([^（）()]{2,40}?)(?:供稿)?[）)]",
+        lambda m: m.group(1) if "供稿" in m.group(0) else m.group(0),
+        text,
+    )
+    for line in b.distribution:
+        text = text.replace(nospace(line), "")
+    return text
+
+
+@pytest.mark.parametrize("path", [SEED, SEED_PDF, NEW_PDF, CHENGDU], ids=lambda p: p.name)
+def test_no_body_character_is_lost_or_duplicated(path: Path) -> None:
+    b = parse_file(path)
+    assert body_stream(b) == source_stream(path, b)
+
+
+@pytest.mark.parametrize("path", [NEW_PDF, CHENGDU, WANZHOU], ids=lambda p: p.name)
+def test_other_layouts_parse_as_expected(path: Path) -> None:
+    expected = json.loads((FIXTURES / f"{path.stem}.expected.json").read_text("utf-8"))
+    b = parse_file(path)
+    for key, value in expected["issue"].items():
+        assert getattr(b.issue, key) == value, key
+    assert [s.name for s in b.sections] == [s["name"] for s in expected["sections"]]
+    for section, want in zip(b.sections, expected["sections"], strict=True):
+        assert len(section.articles) == len(want["articles"]), section.name
+        for got, exp in zip(section.articles, want["articles"], strict=True):
+            if exp["title"] is not None:
+                assert got.title == exp["title"]
+            assert got.subtitle == exp["subtitle"]
+            assert got.source == exp["source"]
+            assert got.brief == exp["brief"]
+            assert got.paragraphs[0].startswith(exp["first_paragraph_startswith"])
+    assert list(b.distribution) == expected.get("distribution", [])
+
+
+def test_gb18030_text_is_detected_and_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.txt"
+    path.write_bytes(SEED.read_text("utf-8").encode("gb18030"))
+    assert structure(parse_file(path)) == structure(parse_file(SEED))
+
+
+BAD_INPUTS = {
+    "empty.txt": b"",
+    "blank.txt": b"   \n\n  ",
+    "junk.txt": bytes(range(256)) * 20,
+    "junk.pdf": b"%PDF-1.4\n garbage that is not a pdf",
+    "junk.docx": b"PK\x03\x04 not really a zip",
+    "notes.txt": "今天天气很好，我们去公园散步。\n晚上回家吃饭。\n".encode(),
+    "issue.doc": b"\xd0\xcf\x11\xe0 old word file",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_a_parse_error_naming_the_file(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    with pytest.raises(ParseError) as info:
+        parse_file(path)
+    assert name in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_scanned_pdf_is_rejected_with_advice() -> None:
+    with pytest.raises(ParseError, match="no text layer"):
+        parse_file(FIXTURES / "scanned.pdf")
+
+
+def test_encrypted_pdf_is_rejected(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Encrypted bulletin")
+    path = tmp_path / "locked.pdf"
+    pdf.output(str(path))
+    with pytest.raises(ParseError, match="encrypted"):
+        parse_file(path)
+
+
+def test_cli_parse_prints_a_tree_and_json() -> None:
+    tree = cli("parse", str(SEED))
+    assert tree.returncode == 0
+    assert "【工作动态】 8 篇" in tree.stdout and "万州区委常委会专题听取全区党史工作情况汇报" in tree.stdout
+    data = json.loads(cli("parse", "--json", str(SEED_PDF)).stdout)
+    assert set(data["issue"]) >= {"id", "title", "number", "publisher", "date", "source_file"}
+    article = data["sections"][0]["articles"][6]
+    assert set(article) >= {"title", "subtitle", "source", "brief", "page", "paragraphs"}
+    assert article["source"] == "万州区党史和地方志研究室"
+
+
+@pytest.mark.parametrize("name", ["empty.txt", "junk.pdf", "issue.doc"])
+def test_cli_parse_bad_file_is_one_line_and_exit_1(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    result = cli("parse", str(path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from(list("【】●（）()供稿报送：:，。 \n\f—-0123456789年月日第期编区委党史研究室会议召开万州ab ")),
+    max_size=400,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_parser_only_ever_raises_its_own_error(text: str) -> None:
+    lines = [Line(t, 1, full=len(t) > 20) for t in text.split("\n")]
+    try:
+        b = parse_lines(lines, "fuzz.txt")
+    except ParseError:
+        return
+    assert b.articles() and all(a.paragraphs for _, a in b.articles())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_reader_only_ever_raises_its_own_error_on_bytes(data: bytes) -> None:
+    for suffix in (".txt", ".pdf", ".docx"):
+        try:
+            parse_file(Path(f"fuzz{suffix}"), data)
+        except ParseError:
+            pass
