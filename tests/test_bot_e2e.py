@@ -24,13 +24,15 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES, SEED_CORPUS
+import fake_telegram
 from fake_telegram import FakeBotAPI
 from telegram.ext import Application
 
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.bot.app import build_application, serve
 from bulletin_bot.config import Settings
-from bulletin_bot.errors import ConfigError
+from bulletin_bot.errors import ConfigError, ParseError
+from bulletin_bot.ingest.parse import parse_file
 from bulletin_bot.render import citation_text
 
 # PTB reads RetryAfter.retry_after while handling 429s, which warns about its int -> timedelta change.
@@ -43,6 +45,10 @@ GROUP = -100777
 PDF = FIXTURES / "bulletin-2021-02.pdf"
 
 StartBot = Callable[..., Awaitable[Application]]
+
+# socketserver's default listen backlog of 5 makes the kernel reset some of the ~100 simultaneous
+# connections of the burst test (httpx.ReadError); Telegram's servers have no such limit.
+fake_telegram._Server.request_queue_size = 256
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -342,9 +348,9 @@ async def test_burst_of_100_questions_from_10_users_gets_one_reply_each(
         texts = fake_api.texts(u)
         assert len(texts) == 10, (u, texts)
         assert all("出处" in t or "没有找到" in t for t in texts)
-    answers = fake_api.calls_to("sendMessage", ok_only=True)
-    print(f"\nburst: 100 questions, 10 users, all answered in {elapsed:.1f}s "
-          f"({len(answers)} sendMessage, {len(fake_api.calls_to('sendChatAction'))} sendChatAction)")
+    assert len(fake_api.actions()) == 100  # one "typing" per question, none lost
+    assert all(c.ok for c in fake_api.calls if c.method != "getUpdates")
+    print(f"\nburst: 100 questions from 10 users, all 100 answered {elapsed:.1f}s after the first was sent")
 
 
 # --- admins and the corpus -------------------------------------------------------------------
@@ -391,16 +397,19 @@ async def test_non_admin_upload_is_refused_and_index_unchanged(
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "reason"),
+    ("name", "data"),
     [
-        ("broken.pdf", b"%PDF-1.4 garbage", "not a valid PDF"),
-        ("scanned.pdf", (FIXTURES / "scanned.pdf").read_bytes(), "no text layer"),
-        ("notes.txt", "随便写的几句话，不是简报。".encode(), "no articles found"),
+        ("broken.pdf", b"%PDF-1.4 garbage"),
+        ("scanned.pdf", (FIXTURES / "scanned.pdf").read_bytes()),
+        ("notes.txt", "随便写的几句话，不是简报。".encode()),
     ],
 )
 async def test_corrupt_upload_gives_an_error_and_index_unchanged(
-    fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant, name: str, data: bytes, reason: str
+    fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant, name: str, data: bytes
 ) -> None:
+    with pytest.raises(ParseError) as parse_error:
+        parse_file(Path(name), data)
+    reason = str(parse_error.value)  # the parser's own wording, whatever it becomes
     await start_bot()
     version, issues = current_version(library), library.issues()
     files = sorted(p.name for p in library.settings.corpus_dir.iterdir())

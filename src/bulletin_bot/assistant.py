@@ -31,6 +31,7 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)  # issue ids whose older version was dropped
     unchanged: list[str] = field(default_factory=list)  # files already indexed with the same content
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, one-line reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, issue id) of a same-issue copy
     issues: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -139,8 +140,21 @@ class Assistant:
                     report.failed.append((str(path), str(exc)))
                     if not skip_bad:
                         raise
+            # Two files of one issue (the PDF and its text export): index the one with the fuller masthead.
+            chosen: dict[str, tuple[Path, str, Bulletin]] = {}
+            for item in parsed:
+                issue = item[2].issue
+                rank = (issue.title is not None) + (issue.number is not None)
+                previous = chosen.get(issue.id)
+                if previous is not None:
+                    prev_issue = previous[2].issue
+                    if (prev_issue.title is not None) + (prev_issue.number is not None) > rank:
+                        report.duplicates.append((str(item[0]), issue.id))
+                        continue
+                    report.duplicates.append((str(previous[0]), issue.id))
+                chosen[issue.id] = item
             work = []
-            for path, digest, bulletin in parsed:
+            for path, digest, bulletin in chosen.values():
                 key = str(path.resolve())
                 previous = writer.issue_for_path(key)
                 if previous and previous[0] != bulletin.issue.id and writer.remove_issue(previous[0]):

@@ -81,6 +81,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"  {issue.articles} articles, {issue.chunks} chunks  ({issue.source_file})")
     for name, reason in report.failed:
         print(f"! {reason}", file=sys.stderr)
+    for name, issue_id in report.duplicates:
+        print(f"= {name}: same issue as another file ({issue_id}); indexed once")
     print(
         f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged,"
         f" {len(report.failed)} failed; index: {report.issues} issues, {report.chunks} chunks"

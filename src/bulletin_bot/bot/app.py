@@ -185,6 +185,13 @@ async def _post_shutdown(application: Application) -> None:
     application.bot_data.pop("state", None)
 
 
+class _QuietBootstrap(logging.Filter):
+    """PTB logs a failed start-up (bad token, no network) with a traceback; serve() reports it as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and "Bootstrap" in record.getMessage())
+
+
 def serve(
     settings: Settings, *, webhook_url: str | None = None, listen: str | None = None, port: int | None = None
 ) -> int:
@@ -196,6 +203,7 @@ def serve(
     application = build_application(settings)
     # httpx logs every request at INFO, which with -v would drown the bot's own log in getUpdates lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("telegram.ext").addFilter(_QuietBootstrap())
     url = webhook_url or settings.webhook_url
     try:
         if url:

@@ -86,7 +86,8 @@ class SentenceTransformerEmbedder:
                 " — give a local model folder, or a hub name on a machine that can download it"
             ) from None
         self._prompts = prompts
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self.embed_queries(["维度"]).shape[-1])
 
     def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:

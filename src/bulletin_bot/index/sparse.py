@@ -26,6 +26,7 @@ STOP_WORDS = frozenset(
     共 一共 总共 分别 主要 曾 曾经 已经 所 则 又 再 还 给 让 被 跟 同 做 做了 举行 开展""".split()
 )
 _PUNCT = re.compile(rf"^[^{_HAN}0-9A-Za-z]+$")
+_LEAD_FUNCTION_CHARS = set("的了在和与及召开全各本该由对为是并于等向把将被从")
 _NO_NAME_CHARS = set("的了在和与及召开全各本该由对为是并于等率到赴同志书记主任陪常委会区县市省")
 
 # 万州区委 / 大渡口区委书记 / 涪陵区委党史研究室 → the place name before 委/人大/政府…
@@ -55,7 +56,7 @@ def corpus_terms(bulletin: Bulletin) -> dict[str, str]:
     for text in texts:
         for m in _UNIT.finditer(text):
             name = m.group(1)
-            if len(name) >= 4 and not (set(name[:2]) & _NO_NAME_CHARS):
+            if len(name) >= 4 and name[0] not in _LEAD_FUNCTION_CHARS:
                 terms.setdefault(name, "unit")
         for m in _PLACE.finditer(text):
             name = m.group(1)
