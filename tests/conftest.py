@@ -17,7 +17,7 @@ if str(TESTS) not in sys.path:  # `from fake_telegram import FakeBotAPI` under a
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 os.environ["no_proxy"] = "127.0.0.1,localhost"
 
-from fake_telegram import FakeBotAPI  # noqa: E402
+from fake_telegram import FakeBotAPI
 
 REPO = TESTS.parent
 SEED_CORPUS = REPO / "corpus"

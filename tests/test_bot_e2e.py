@@ -22,13 +22,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import fake_telegram
 import pytest
 from conftest import FIXTURES, SEED_CORPUS
-import fake_telegram
 from fake_telegram import FakeBotAPI
 from telegram.ext import Application
 
 from bulletin_bot.assistant import Assistant
+from bulletin_bot.bot import health
 from bulletin_bot.bot.app import build_application, serve
 from bulletin_bot.config import Settings
 from bulletin_bot.errors import ConfigError, ParseError
@@ -219,21 +220,42 @@ async def test_group_answers_ask_and_mentions_and_ignores_chatter(
 ) -> None:
     await start_bot(allowed_chats=frozenset({GROUP}))
     fake_api.send_text(OUTSIDER, "大家好，今天开会吗？", chat_id=GROUP, chat_type="supergroup")
-    fake_api.send_text(OUTSIDER, "@bulletin_test_bot 万州区委何时听取党史汇报", chat_id=GROUP, chat_type="supergroup")
+    fake_api.send_text(
+        OUTSIDER, "@bulletin_test_bot 万州区委何时听取党史汇报", chat_id=GROUP, chat_type="supergroup"
+    )
     first = await reply(fake_api, GROUP, 1)
     assert first["text"].startswith("<b>2020年11月30日</b>")
-    fake_api.send_text(OUTSIDER, "/ask@bulletin_test_bot 涪陵区委常委会是哪天听取全区党史工作情况汇报的？",
-                       chat_id=GROUP, chat_type="supergroup")
+    fake_api.send_text(
+        OUTSIDER,
+        "/ask@bulletin_test_bot 涪陵区委常委会是哪天听取全区党史工作情况汇报的？",
+        chat_id=GROUP,
+        chat_type="supergroup",
+    )
     second = await reply(fake_api, GROUP, 2)
     assert second["text"].startswith("<b>2020年12月31日</b>")
     await quiet(fake_api)
     assert len(fake_api.sent(GROUP)) == 2  # the chatter got nothing
 
 
+async def test_a_failing_handler_is_logged_and_the_bot_keeps_running(
+    fake_api: FakeBotAPI, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_bot()
+    fake_api.fail_next("sendMessage", status=400)  # the answer itself is rejected
+    fake_api.send_text(STAFF, "万州区委何时听取党史汇报")
+    assert "出了点问题" in (await reply(fake_api, STAFF, 1))["text"]
+    errors = [r for r in caplog.records if r.name == "bulletin_bot.bot.handlers" and r.levelname == "ERROR"]
+    assert errors and errors[0].exc_info is not None
+    fake_api.send_text(STAFF, "万州区委何时听取党史汇报")
+    assert (await reply(fake_api, STAFF, 2))["text"].startswith("<b>2020年11月30日</b>")
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 
-async def test_start_issues_latest_and_search(fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant) -> None:
+async def test_start_issues_latest_and_search(
+    fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant
+) -> None:
     await start_bot()
     issues = library.issues()
     newest = issues[0]
@@ -268,7 +290,15 @@ async def test_outsider_gets_their_id_and_nothing_from_the_corpus(
     fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant
 ) -> None:
     await start_bot()
-    for text in ["万州区委何时听取党史汇报", "/start", "/issues", "/latest", "/search 党史", "/help", "/ask 谁主持"]:
+    for text in [
+        "万州区委何时听取党史汇报",
+        "/start",
+        "/issues",
+        "/latest",
+        "/search 党史",
+        "/help",
+        "/ask 谁主持",
+    ]:
         fake_api.send_text(OUTSIDER, text)
     await fake_api.wait_for_async(lambda f: len(f.sent(OUTSIDER)) >= 8)  # /start sends a greeting too
     await quiet(fake_api)
@@ -350,7 +380,11 @@ async def test_burst_of_100_questions_from_10_users_gets_one_reply_each(
         assert all("出处" in t or "没有找到" in t for t in texts)
     assert len(fake_api.actions()) == 100  # one "typing" per question, none lost
     assert all(c.ok for c in fake_api.calls if c.method != "getUpdates")
-    print(f"\nburst: 100 questions from 10 users, all 100 answered {elapsed:.1f}s after the first was sent")
+    waits = sorted(c.time - started for c in fake_api.calls_to("sendMessage", ok_only=True))
+    print(
+        f"\nburst: 100 questions from 10 users: first reply after {waits[0]:.2f}s, median {waits[49]:.2f}s,"
+        f" last {waits[-1]:.2f}s (all answered {elapsed:.1f}s after the first question)"
+    )
 
 
 # --- admins and the corpus -------------------------------------------------------------------
@@ -446,6 +480,11 @@ async def test_reindex_keeps_answering_and_refuses_a_second_change(
     summary = fake_api.bot_messages(ADMIN)[0]["text"]
     assert f"索引现有 {len(issues)} 期" in summary
     assert {i.id for i in library.issues()} == issues
+    progress = [e["text"] for e in fake_api.edits(ADMIN)[:-1]]  # the last edit is the summary
+    assert progress and all(t.startswith("⏳ 正在处理 重建索引…") for t in progress)
+    assert any("计算向量" in t for t in progress)
+    edit_times = [c.time for c in fake_api.calls_to("editMessageText", ok_only=True)]
+    assert all(b - a >= 0.9 for a, b in zip(edit_times[:-2], edit_times[1:-1], strict=True))  # throttled
 
 
 async def test_admin_stats_unanswered_and_remove(
@@ -475,6 +514,17 @@ async def test_admin_stats_unanswered_and_remove(
         assert (library.settings.corpus_dir / ".removed" / PDF.name).exists()
 
 
+async def test_heartbeat_makes_the_health_check_pass(
+    start_bot: StartBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BULLETIN_INDEX_DIR", str(tmp_path / "bot"))
+    assert health.main() == 1  # not started yet
+    await start_bot()
+    await asyncio.sleep(0.05)
+    assert health.main() == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("ok: heartbeat")
+
+
 # --- serve() ---------------------------------------------------------------------------------------
 
 
@@ -487,7 +537,10 @@ def test_serve_with_rejected_token_is_one_clear_error(
     fake_api: FakeBotAPI, library: Assistant, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = replace(
-        library.settings, telegram_token="123:WRONG", telegram_api_base_url=fake_api.root_url, index_dir=tmp_path
+        library.settings,
+        telegram_token="123:WRONG",
+        telegram_api_base_url=fake_api.root_url,
+        index_dir=tmp_path,
     )
     with pytest.raises(ConfigError, match="rejected TELEGRAM_BOT_TOKEN") as info:
         serve(settings)
@@ -526,7 +579,9 @@ def test_serve_in_webhook_mode_checks_the_secret(fake_api: FakeBotAPI, library: 
         update = {
             "update_id": 1,
             "message": {
-                "message_id": 1, "date": int(time.time()), "text": "/start",
+                "message_id": 1,
+                "date": int(time.time()),
+                "text": "/start",
                 "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
                 "chat": {"id": STAFF, "type": "private", "first_name": "S"},
                 "from": {"id": STAFF, "is_bot": False, "first_name": "S"},

@@ -162,20 +162,21 @@ _VERB = re.compile(
 )
 
 
-def _question_places(text: str, words: list[str]) -> list[str]:
-    """District, county and city names in a question: from a word boundary up to 区/县/市 before 委…."""
-    starts, pos = [], 0
-    for word in words:
-        starts.append(pos)
-        pos += len(word)
-    places = []
+def _question_places(text: str) -> list[list[str]]:
+    """Candidate district/county/city names before 委…, each as its 2-, 3- and 4-character readings."""
+    found = []
     for m in re.finditer(r"[区县市州](?=委|人大|政府|政协|党史|史志|档案|宣传部|组织部)", text):
-        for start in sorted((b for b in starts if 1 <= m.start() - b <= 4), reverse=True):
-            name = text[start : m.end()]
-            if re.fullmatch(rf"[{_HAN}]+", name) and not set(name[:-1]) & (_NO_NAME_CHARS | set("把将被给向从对")):
-                places.append(name)
-            break
-    return places
+        readings = []
+        for length in (2, 3, 4):
+            name = text[max(0, m.end() - length) : m.end()]
+            if len(name) == length and re.fullmatch(rf"[{_HAN}]+", name) and not set(name[:-1]) & _NOT_IN_PLACE:
+                readings.append(name)
+        if readings:
+            found.append(readings)
+    return found
+
+
+_NOT_IN_PLACE = _NO_NAME_CHARS | set("把将被给向从对持年月日期是")
 
 
 def _noun_and_verb(text: str) -> tuple[str | None, str | None]:
@@ -300,19 +301,25 @@ class Answerer:
                 verb_m = re.match(rf"(?:中|里|上|了|的|是)?([{_HAN}]{{2}})", after)
                 anchor = verb_m.group(1) if verb_m else anchor
         unknown = []
-        known_words = snap.sparse.cooccur
+
+        def known_words(tokens: list[str], word: str = "") -> bool:
+            # Mentioned when one passage holds all its pieces and the pieces spell the whole name
+            # (「中区」 is not mentioned just because 区 is).
+            return snap.sparse.cooccur(tokens) and (not word or set(word) <= set("".join(tokens)))
+
         for word, flag in snap.tokenizer.tag(text):
             is_name = flag in ("ns", "nt", "eng") or (
                 flag.startswith("nr") and word[0] in SURNAMES and not snap.tokenizer.is_common_word(word)
             )
             if is_name and len(word) >= 2:
-                if not any(word in t or t in word for t in snap.terms) and not known_words(snap.tokenizer.tokens(word)):
+                if not any(word in t or t in word for t in snap.terms) and not known_words(
+                    snap.tokenizer.tokens(word), word
+                ):
                     unknown.append(word)
-        for place in _question_places(text, snap.tokenizer.cut(text)):
-            if snap.terms.get(place) == "place" or place in unknown:
+        for readings in _question_places(text):
+            if any(snap.terms.get(r) == "place" or known_words(snap.tokenizer.tokens(r), r) for r in readings):
                 continue
-            if not known_words(snap.tokenizer.tokens(place)):
-                unknown.append(place)  # 船山区委书记: a district no bulletin mentions
+            unknown.append(readings[min(1, len(readings) - 1)])  # 渝中区委书记: a district no bulletin mentions
         entities = tuple(
             e for e in query_entities(text, snap.terms) if snap.terms.get(e) in ("place", "person") and e != person
         )

@@ -72,7 +72,9 @@ def build_application(settings: Settings, assistant: Assistant | None = None) ->
         .base_file_url(f"{root}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))  # waits out 429 retry_after and retries
         .concurrent_updates(True)  # a long ingest must not hold up everyone's questions
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -107,10 +109,15 @@ def add_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, h.on_private_text))
     group_address = filters.Entity("mention") | filters.REPLY
     application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & only_new & filters.TEXT & ~filters.COMMAND & group_address, h.on_group_text)
+        MessageHandler(
+            filters.ChatType.GROUPS & only_new & filters.TEXT & ~filters.COMMAND & group_address,
+            h.on_group_text,
+        )
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, h.unknown_command))
-    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.Document.ALL, h.on_other_private))
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.Document.ALL, h.on_other_private)
+    )
     application.add_handler(CallbackQueryHandler(h.on_button, pattern=r"^(src|more):\d+$"))
     application.add_error_handler(h.on_error)
 
@@ -208,7 +215,9 @@ def serve(
     try:
         if url:
             if not settings.webhook_secret:
-                log.warning("BULLETIN_WEBHOOK_SECRET is unset: anyone who learns the webhook URL can post updates")
+                log.warning(
+                    "BULLETIN_WEBHOOK_SECRET is unset: anyone who learns the webhook URL can post updates"
+                )
             application.run_webhook(
                 listen=listen or settings.webhook_listen,
                 port=port or settings.webhook_port,

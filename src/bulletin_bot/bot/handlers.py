@@ -8,12 +8,13 @@ switches versions atomically underneath them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType
@@ -128,6 +129,17 @@ async def _typing(context: Context, chat_id: int | None) -> None:
         log.debug("typing action failed: %s", exc)
 
 
+async def _typing_until(context: Context, chat_id: int | None, done: asyncio.Event) -> None:
+    """Show "typing…" until ``done`` is set (Telegram clears the action after about 5 seconds)."""
+    while True:
+        await _typing(context, chat_id)
+        try:
+            await asyncio.wait_for(done.wait(), 4.5)
+            return
+        except TimeoutError:
+            continue
+
+
 async def _within_rate(update: Update, state: BotState) -> bool:
     user_id, _ = _ids(update)
     if user_id is None:
@@ -168,20 +180,30 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
         await _reply(update, render.question_error(exc))
         return
     user_id, chat_id = _ids(update)
-    await _typing(context, chat_id)
 
     def work() -> tuple[Any, int]:
         answer = state.assistant.ask(question)
         stored = [StoredHit.from_hit(h) for h in answer.hits]
-        qid = state.store.log_question(user_id or 0, chat_id or 0, question, answer.answered, stored)
+        given = answer.span or answer.answer
+        qid = state.store.log_question(user_id or 0, chat_id or 0, question, answer.answered, given, stored)
         return answer, qid
 
+    done = asyncio.Event()
+    typing = asyncio.create_task(_typing_until(context, chat_id, done))
     try:
-        answer, qid = await asyncio.to_thread(work)
+        result: tuple[Any, int] | QuestionError = await asyncio.to_thread(work)
     except QuestionError as exc:
-        await _reply(update, render.question_error(exc))
+        result = exc
+    finally:
+        done.set()
+        await typing  # the action must reach Telegram before the reply, or it shows after it
+    if isinstance(result, QuestionError):
+        await _reply(update, render.question_error(result))
         return
-    await _reply(update, render.answer_html(answer), reply_markup=_keyboard(qid, answer.answered, len(answer.hits)))
+    answer, qid = result
+    await _reply(
+        update, render.answer_html(answer), reply_markup=_keyboard(qid, answer.answered, len(answer.hits))
+    )
 
 
 async def on_private_text(update: Update, context: Context) -> None:
@@ -198,7 +220,7 @@ async def on_group_text(update: Update, context: Context) -> None:
     me = (context.bot.username or "").lower()
     text = message.text
     addressed = False
-    for entity, value in message.parse_entities([MessageEntityType.MENTION]).items():
+    for value in message.parse_entities([MessageEntityType.MENTION]).values():
         if value.lstrip("@").lower() == me:
             addressed = True
             text = text.replace(value, " ")
@@ -214,7 +236,9 @@ async def ask_command(update: Update, context: Context) -> None:
     question = " ".join(context.args or [])
     if not question.strip():
         if await _require_access(update, state_of(context)):
-            await _reply(update, "用法：<code>/ask 问题</code>，例如 <code>/ask 某区委何时听取党史工作汇报</code>")
+            await _reply(
+                update, "用法：<code>/ask 问题</code>，例如 <code>/ask 某区委何时听取党史工作汇报</code>"
+            )
         return
     await answer_question(update, context, question)
 
@@ -250,7 +274,9 @@ async def on_button(update: Update, context: Context) -> None:
         if not rest:
             await _reply(update, "没有更多结果了。")
             return
-        await _reply(update, render.passages_html("更多相关段落：", rest, start=2 if answered else 1), do_quote=False)
+        await _reply(
+            update, render.passages_html("更多相关段落：", rest, start=2 if answered else 1), do_quote=False
+        )
 
 
 # --- information commands ----------------------------------------------------------------------
@@ -281,7 +307,9 @@ async def start(update: Update, context: Context) -> None:
             users = state.settings.allowed_users | {i for i in state.allowed if i > 0}
             chats = state.settings.allowed_chats | {i for i in state.allowed if i < 0}
             lines.append(f"\n管理员提示：访问受限，已开通 {len(users)} 个用户、{len(chats)} 个群。")
-        lines.append("管理命令：/allow /deny /remove /reindex /stats /unanswered；直接发送 PDF/DOCX/TXT 即可收录新一期。")
+        lines.append(
+            "管理命令：/allow /deny /remove /reindex /stats /unanswered；直接发送 PDF/DOCX/TXT 即可收录新一期。"
+        )
     await _reply(update, "\n".join(lines))
 
 
@@ -421,7 +449,7 @@ class MessageProgress:
     summary is never overwritten by a late progress edit.
     """
 
-    STAGES = {"parse": "解析文件", "embed": "计算向量", "index": "写入索引"}
+    STAGES: ClassVar[dict[str, str]] = {"parse": "解析文件", "embed": "计算向量", "index": "写入索引"}
 
     def __init__(self, context: Context, message: Message, title: str, interval: float = 1.0) -> None:
         self._bot = context.bot
@@ -470,10 +498,8 @@ class MessageProgress:
     async def settle(self) -> None:
         self._closed = True
         for future in self._futures:
-            try:
+            with contextlib.suppress(Exception):  # _edit logs its own failures
                 await asyncio.wrap_future(future)
-            except Exception:  # noqa: BLE001 - already logged in _edit
-                pass
 
     async def finish(self, text: str) -> None:
         """Replace the progress message with the outcome (a new message if the edit fails)."""

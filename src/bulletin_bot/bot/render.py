@@ -125,7 +125,9 @@ def passages_html(title: str, hits: Sequence[StoredHit | Hit], start: int = 1) -
     return fit("\n".join(lines))
 
 
-def article_messages(article: dict[str, Any], citation: dict[str, Any] | None, limit: int = MAX_MESSAGE) -> list[str]:
+def article_messages(
+    article: dict[str, Any], citation: dict[str, Any] | None, limit: int = MAX_MESSAGE
+) -> list[str]:
     """The full article as one or more messages, split between paragraphs (long paragraphs between
     sentences), with the title and source on the first."""
     head = [f"<b>{esc(article['title'])}</b>"]

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS access (
 CREATE TABLE IF NOT EXISTS questions (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   user_id INTEGER, chat_id INTEGER, question TEXT, answered INTEGER, at REAL,
+  answer TEXT,                     -- the short answer (or the refusal) as given
   hits TEXT                        -- JSON: the passages behind the 「原文」/「更多结果」 buttons
 );
 CREATE INDEX IF NOT EXISTS questions_at ON questions(at);
@@ -92,12 +93,15 @@ class BotStore:
 
     # --- question log --------------------------------------------------------------------------
 
-    def log_question(self, user_id: int, chat_id: int, question: str, answered: bool, hits: list[StoredHit]) -> int:
+    def log_question(
+        self, user_id: int, chat_id: int, question: str, answered: bool, answer: str, hits: list[StoredHit]
+    ) -> int:
         payload = json.dumps([vars(h) for h in hits], ensure_ascii=False)
         with self._lock:
             cur = self._db.execute(
-                "INSERT INTO questions (user_id, chat_id, question, answered, at, hits) VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, chat_id, question, int(answered), time.time(), payload),
+                "INSERT INTO questions (user_id, chat_id, question, answered, at, answer, hits)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user_id, chat_id, question, int(answered), time.time(), answer, payload),
             )
             return int(cur.lastrowid or 0)
 

@@ -1,0 +1,264 @@
+"""Answers: the short span, its proving sentence, citations, honest refusals, eval, optional LLM."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _shared import QA_DEV, QA_EXTRA, SEED, multi_assistant, seed_assistant  # noqa: F401
+
+from bulletin_bot.answer import check_question, extract_date, question_kind, resolve_date
+from bulletin_bot.assistant import Assistant
+from bulletin_bot.errors import QuestionError
+from bulletin_bot.evaluate import run
+from bulletin_bot.progress import NoProgress
+
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+
+
+# --- question analysis and spans ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("万州区委何时听取党史汇报", "when"),
+        ("涪陵区委常委会是哪天听取汇报的？", "when"),
+        ("大渡口区委书记是谁？", "who"),
+        ("党史知识竞赛有多少人获奖？", "number"),
+        ("九龙坡区有几项活动由区委党史研究室承办？", "number"),
+        ("璧山党史工作有哪些特点？", "list"),
+        ("南川区出版了什么书？", "what"),
+        ("课题获得几等奖？", "what"),
+        ("宣讲活动叫什么名字？", "what"),
+    ],
+)
+def test_question_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_partial_dates_are_completed_from_the_issue_date() -> None:
+    def first(text: str, issue: str, article: str = "") -> str | None:
+        return extract_date(text, issue, None, article or text)[0]
+
+    assert first("12月15日，市委党史研究室组织召开会议。", "2021-01-08") == "2020年12月15日"
+    assert first("1月5日，区委召开会议。", "2021-01-08") == "2021年1月5日"
+    assert first("2020年11月30日，区委召开常委会。", "2021-01-08") == "2020年11月30日"
+    article = "2020年12月16日，决赛举行。今年4月，活动启动。"
+    assert first("今年4月，市委直属机关工委就活动进行了安排部署。", "2021-01-08", article) == "2020年4月"
+    assert extract_date("课题将于2021年6月结项。", "2021-01-08", "结项")[0] == "2021年6月"
+
+
+def test_date_before_the_asked_verb_wins_over_other_dates() -> None:
+    sentence = "2020年12月31日，涪陵区委书记主持召开常委会，专题听取区委党史研究室关于贯彻2020年10月9日市委常委会议精神的汇报。"
+    assert extract_date(sentence, "2021-01-08", "听取")[0] == "2020年12月31日"
+    m = re.search(r"(?P<m>\d{1,2})月(?P<d>\d{1,2})日", "13月40日")
+    assert m is not None and resolve_date(m, "2021-01-08") is None
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "？？？", "😀😀😀", "x" * 1001])
+def test_malformed_questions_are_refused_with_a_reason(bad: str) -> None:
+    with pytest.raises(QuestionError):
+        check_question(bad)
+
+
+# --- answers on the real issue ---------------------------------------------------------------------
+
+
+def test_answer_is_the_span_then_the_proving_sentence_then_citations(seed_assistant: Assistant) -> None:  # noqa: F811
+    answer = seed_assistant.ask("万州区委何时听取党史汇报")
+    assert answer.answered and answer.span == "2020年11月30日"
+    assert answer.answer.startswith("2020年11月30日")
+    assert "莫恭明" in (answer.evidence or "") and answer.evidence in answer.hits[0].chunk.text
+    assert answer.hits[0].chunk.citation.article_title == "万州区委常委会专题听取全区党史工作情况汇报"
+    assert len(answer.hits) <= 5
+
+
+@pytest.mark.parametrize(
+    ("question", "span"),
+    [
+        ("大渡口区委书记是谁？", "王俊"),
+        ("“红岩精神研究”专家座谈会由谁主持？", "周廷勇"),
+        ("《永恒的铭记——璧山红色故事选编》首发式谁陪同参加？", "欧汉东"),
+        ("九龙坡区有几项活动由区委党史研究室承办？", "五项"),
+        ("市委党史研究室2020年工作务虚会是什么时候召开的", "2020年12月15日"),
+        ("南川区出版了什么书？", "《重庆市南川区抗日战争时期人口伤亡和财产损失》"),
+    ],
+)
+def test_typed_spans(seed_assistant: Assistant, question: str, span: str) -> None:  # noqa: F811
+    answer = seed_assistant.ask(question)
+    assert answer.answered
+    assert span in (answer.span or "")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["上海市委党史研究室主任是谁？", "2019年重庆GDP是多少？", "渝中区委书记是谁？", "党史无人机表演是在哪天举行的？"],
+)
+def test_questions_the_bulletins_do_not_answer_are_refused(seed_assistant: Assistant, question: str) -> None:  # noqa: F811
+    answer = seed_assistant.ask(question)
+    assert not answer.answered
+    assert answer.answer.startswith("简报中没有找到")
+    assert "最接近的文章" in answer.answer  # the closest articles are listed
+
+
+def test_dev_set_meets_the_targets(seed_assistant: Assistant) -> None:  # noqa: F811
+    summary = run(seed_assistant, QA_DEV, NoProgress())
+    assert summary["hit@1"] >= 0.95
+    assert summary["answer_accuracy"] >= 0.90
+    assert summary["refusal_rate"] == 1.0
+    assert summary["refused_answerable"] == 0
+
+
+def test_extra_questions_over_other_layouts(multi_assistant: Assistant) -> None:  # noqa: F811
+    summary = run(multi_assistant, QA_EXTRA, NoProgress())
+    assert summary["hit@1"] >= 0.9
+    assert summary["answer_accuracy"] >= 0.85
+    assert summary["refusal_rate"] >= 0.75
+
+
+# --- CLI: ask, ask -, eval --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_env(seed_assistant: Assistant) -> dict[str, str]:  # noqa: F811
+    return {
+        **os.environ,
+        "BULLETIN_INDEX_DIR": str(seed_assistant.settings.index_dir),
+        "BULLETIN_CORPUS_DIR": str(seed_assistant.settings.corpus_dir),
+    }
+
+
+def cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bulletin_bot.cli", *args], capture_output=True, text=True, env=env, input=stdin,
+        timeout=300,
+    )
+
+
+def test_cli_ask_json_follows_the_contract(cli_env: dict[str, str]) -> None:
+    out = cli("ask", "--json", "涪陵区委常委会是哪天听取全区党史工作情况汇报的？", env=cli_env)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["answered"] is True and data["answer"].startswith("2020年12月31日") and len(data["answer"]) <= 200
+    c = data["citations"][0]
+    assert set(c) >= {"issue_id", "issue_title", "issue_number", "issue_date", "section", "article_title",
+                      "source", "page", "text", "score"}
+    assert c["article_title"] == "涪陵区委常委会专题听取全区党史工作情况汇报" and "周少政" in c["text"]
+
+
+def test_cli_ask_stdin_answers_each_line_once(cli_env: dict[str, str]) -> None:
+    questions = "万州区委何时听取党史汇报\n\n大渡口区委书记是谁？\n😀\n上海市委党史研究室主任是谁？\n"
+    out = cli("ask", "-", "--json", env=cli_env, stdin=questions)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r.get("answered") for r in rows] == [True, True, None, False]
+    assert "error" in rows[2] and out.returncode == 1
+
+
+def test_cli_eval_reports_metrics_and_failures(cli_env: dict[str, str]) -> None:
+    out = cli("eval", str(QA_DEV), "--json", env=cli_env)
+    summary = json.loads(out.stdout)
+    assert summary["questions"] == 18 and summary["hit@1"] >= 0.95
+    assert {"hit@3", "mrr", "answer_accuracy", "refusal_rate", "by_kind", "failures"} <= set(summary)
+    text = cli("eval", str(QA_DEV), env=cli_env)
+    assert "hit@1" in text.stdout and "eval" in text.stderr  # progress on stderr
+
+
+def test_cli_chat_repl_answers_until_empty_line(cli_env: dict[str, str]) -> None:
+    out = cli("chat", env=cli_env, stdin="大渡口区委书记是谁？\n\n")
+    assert out.returncode == 0
+    assert "答：王俊" in out.stdout
+
+
+# --- optional LLM mode against a fake OpenAI-compatible server ------------------------------------
+
+
+class FakeLLM:
+    """A real HTTP server on 127.0.0.1 speaking /v1/chat/completions; replies are scripted per test."""
+
+    def __init__(self) -> None:
+        self.reply: str | None = "2020年11月30日，万州区委常委会专题听取了党史工作汇报[1]。"
+        self.status = 200
+        self.delay = 0.0
+        self.requests: list[dict[str, Any]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                if fake.delay:
+                    threading.Event().wait(fake.delay)
+                payload = {"choices": [{"message": {"role": "assistant", "content": fake.reply}}]}
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(fake.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting: that is what the timeout test wants
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def llm(seed_assistant: Assistant) -> Iterator[tuple[FakeLLM, Assistant]]:  # noqa: F811
+    fake = FakeLLM()
+    settings = seed_assistant.settings.with_overrides(
+        llm_base_url=fake.url, llm_model="qwen-test", llm_api_key="k", llm_timeout=1.0
+    )
+    yield fake, Assistant(settings)
+    fake.close()
+
+
+def test_llm_answer_citing_a_real_passage_is_used(llm: tuple[FakeLLM, Assistant]) -> None:
+    fake, assistant = llm
+    answer = assistant.ask("万州区委何时听取党史汇报")
+    assert answer.extra.get("llm") == "used" and answer.answer.endswith("[1]。")
+    request = fake.requests[0]
+    assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer k"
+    prompt = request["body"]["messages"][-1]["content"]
+    assert "[1]" in prompt and "莫恭明" in prompt and "万州区委何时听取党史汇报" in prompt
+
+
+@pytest.mark.parametrize("reply", ["2020年11月30日。", "见[9]。", "无法回答"])
+def test_llm_reply_without_valid_citation_falls_back(llm: tuple[FakeLLM, Assistant], reply: str) -> None:
+    fake, assistant = llm
+    fake.reply = reply
+    answer = assistant.ask("万州区委何时听取党史汇报")
+    assert answer.extra.get("llm") == "rejected"
+    assert answer.span == "2020年11月30日" and answer.answer.startswith("2020年11月30日")
+
+
+def test_llm_timeout_or_error_falls_back(llm: tuple[FakeLLM, Assistant]) -> None:
+    fake, assistant = llm
+    fake.delay = 2.0
+    slow = assistant.ask("万州区委何时听取党史汇报")
+    assert slow.answered and slow.span == "2020年11月30日" and "error" in slow.extra["llm"]
+    fake.delay = 0
+    fake.status = 500
+    failed = assistant.ask("大渡口区委书记是谁？")
+    assert failed.span == "王俊" and "error" in failed.extra["llm"]
+
+
+def test_seed_corpus_file_is_the_real_issue() -> None:
+    assert SEED.exists() and "莫恭明" in Path(SEED).read_text("utf-8")
