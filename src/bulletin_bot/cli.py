@@ -204,6 +204,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .bot.app import serve
+
+    return int(serve(_settings(args), webhook_url=args.webhook, listen=args.listen, port=args.port) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bulletin-bot", description="Cited answers from work bulletins (简报).")
     parser.add_argument("--config", help="TOML settings file (or BULLETIN_CONFIG)")
@@ -254,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = with_index(sub.add_parser("serve", help="run the Telegram bot (polling, or webhook with --webhook)"))
+    p.add_argument("--webhook", help="public HTTPS URL for webhook mode (BULLETIN_WEBHOOK_URL)")
+    p.add_argument("--listen", help="webhook listening address (default 0.0.0.0)")
+    p.add_argument("--port", type=int, help="webhook listening port (default 8443)")
+    p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     logging.basicConfig(
