@@ -164,13 +164,23 @@ def test_cli_ask_stdin_answers_each_line_once(cli_env: dict[str, str]) -> None:
     assert "error" in rows[2] and out.returncode == 1
 
 
-def test_cli_eval_reports_metrics_and_failures(cli_env: dict[str, str]) -> None:
-    out = cli("eval", str(QA_DEV), "--json", env=cli_env)
-    summary = json.loads(out.stdout)
-    assert summary["questions"] == 18 and summary["hit@1"] >= 0.95
-    assert {"hit@3", "mrr", "answer_accuracy", "refusal_rate", "by_kind", "failures"} <= set(summary)
-    text = cli("eval", str(QA_DEV), env=cli_env)
-    assert "hit@1" in text.stdout and "eval" in text.stderr  # progress on stderr
+def test_cli_eval_reports_metrics_and_failures(cli_env: dict[str, str], tmp_path: Path) -> None:
+    sample = tmp_path / "qa.jsonl"
+    lines = QA_DEV.read_text("utf-8").splitlines()
+    sample.write_text("\n".join(lines[:3] + lines[-3:]) + "\n", "utf-8")
+    out = cli("eval", str(sample), env=cli_env)
+    assert "hit@1" in out.stdout and "answer accuracy" in out.stdout
+    assert "eval" in out.stderr  # progress on stderr
+    summary = json.loads(cli("eval", str(sample), "--json", "-q", env=cli_env).stdout)
+    assert summary["questions"] == 6 and summary["unanswerable"] == 2
+    assert {"hit@1", "hit@3", "mrr", "answer_accuracy", "refusal_rate", "by_kind", "failures"} <= set(summary)
+
+
+def test_eval_rejects_a_malformed_question_file(cli_env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "万州区委何时听取党史汇报"}\nnot json\n', "utf-8")
+    out = cli("eval", str(bad), env=cli_env)
+    assert out.returncode == 1 and "bad.jsonl:2" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_cli_chat_repl_answers_until_empty_line(cli_env: dict[str, str]) -> None:
