@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from .config import Settings
+from .dates import DATE_PATTERNS, resolve_date
 from .errors import QuestionError
 from .ingest.chunk import sentences
 from .model import Answer, Hit
 from .index.sparse import _NO_NAME_CHARS, _PLACE
+from .listing import Lister, same_event
 from .search import Searcher, query_entities
 
 MAX_QUESTION = 1000
@@ -44,14 +46,6 @@ _COUNTER_GROUPS = [
     {"场", "次", "期", "轮", "届", "回", "遍"},
     {"元", "万元", "亿元"},
     {"年", "天", "小时", "分钟", "周", "岁"},
-]
-DATE_PATTERNS = [
-    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚上|晚)?"),
-    re.compile(r"(?P<rel>今年|去年|明年)(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?(?P<part>上旬|中旬|下旬|底|初|末)?"),
-    re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚上|晚)?"),
-    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<part>上旬|中旬|下旬|底|初|末)?"),
-    re.compile(r"(?<![\d年])(?P<m>\d{1,2})月(?P<part>上旬|中旬|下旬|底|初|末)"),
-    re.compile(r"(?P<y>\d{4})年(?![\d度])"),
 ]
 TITLES = (
     "党委副书记|党组书记|副书记|书记|副主任|主任|副部长|部长|副局长|局长|副会长|会长|副院长|院长|副主席|主席|常委|"
@@ -244,6 +238,7 @@ class Answerer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._lister = Lister()
         self._llm = None
         if settings.llm_base_url and settings.llm_model:
             from .llm import LLMClient
@@ -332,6 +327,9 @@ class Answerer:
     def answer(self, question: str, searcher: Searcher) -> Answer:
         text = check_question(question)
         q = self.analyse(text, searcher)
+        listed = self._lister.answer(text, q.kind, q.person, searcher)
+        if listed is not None:
+            return listed
         hits = searcher.search(text, CANDIDATES)
         if not hits:
             return self._refuse(q, hits, "empty index")
@@ -344,12 +342,18 @@ class Answerer:
         span = best.span or evidence
         short = span if len(span) <= 80 else span[:79] + "…"
         answer_text = short if short == evidence else f"{short}。依据：{evidence}"
+        # The same event reported from other places: answer the one asked, point to the others.
+        also = same_event(best.hit, searcher.snapshot)
+        if also:
+            answer_text += "。另见：" + "；".join(
+                f"{h.chunk.citation.article_title}（{h.chunk.citation.issue_date}）" for h in also
+            )
         if len(answer_text) > MAX_ANSWER:
             answer_text = answer_text[: MAX_ANSWER - 1] + "…"
         # The evidence first, then other articles (a second passage of the same article adds no source).
         seen = {(best.hit.chunk.citation.issue_id, best.hit.chunk.article_no)}
         ordered = (best.hit,)
-        for h in hits:
+        for h in (*also, *hits):
             key = (h.chunk.citation.issue_id, h.chunk.article_no)
             if key not in seen:
                 seen.add(key)
@@ -362,6 +366,7 @@ class Answerer:
             kind=q.kind,
             evidence=evidence,
             span=best.span,
+            extra={"also": [h.chunk.citation.article_title for h in also]} if also else {},
         )
         if self._llm is not None:
             return self._llm.improve(result, ordered[:5])
@@ -484,33 +489,6 @@ def extract_date(
         return value, 0.9 if is_lead else 0.8
     best = max(found, key=lambda f: (f[3], -f[0]))
     return best[2], 0.3 * best[3]
-
-
-def resolve_date(m: re.Match[str], issue_date: str | None, article: str = "") -> str | None:
-    """A full date where the issue date makes the year certain; else the date as printed."""
-    g = m.groupdict()
-    issue_year = int(issue_date[:4]) if issue_date else None
-    issue_month = int(issue_date[5:7]) if issue_date else None
-    month = int(g["m"]) if g.get("m") else None
-    if month is not None and not 1 <= month <= 12:
-        return None
-    part = g.get("part") or ""
-    year: int | None = int(g["y"]) if g.get("y") else None
-    if year is None and g.get("rel"):
-        # 今年 is the year the article was written in: that of its latest full date, else the issue's.
-        years = [int(y) for y in re.findall(r"(\d{4})年\d{1,2}月\d{1,2}日", article)]
-        base = max(years) if years else issue_year
-        if base is not None:
-            year = base + {"今年": 0, "去年": -1, "明年": 1}[g["rel"]]
-    if year is None and month is not None and issue_year is not None and issue_month is not None:
-        # A bare 12月18日 in a January issue reports last December.
-        year = issue_year - 1 if month > issue_month else issue_year
-    if year is None:
-        return m.group(0)
-    if month is None:
-        return f"{year}年"
-    day = f"{int(g['d'])}日" if g.get("d") else ""
-    return f"{year}年{month}月{day}{part}"
 
 
 # Common Chinese surnames: a tagged "name" that starts otherwise (宣传部, 红岩) is not a person.

@@ -153,6 +153,8 @@ class Assistant:
                         continue
                     report.duplicates.append((str(previous[0]), issue.id))
                 chosen[issue.id] = item
+            chosen_paths = {str(p) for p, _, _ in chosen.values()}
+            duplicate_files = [(p, d, b.issue.id) for p, d, b in parsed if str(p) not in chosen_paths]
             work = []
             for path, digest, bulletin in chosen.values():
                 key = str(path.resolve())
@@ -177,6 +179,8 @@ class Assistant:
                         bulletin.issue.date, bulletin.issue.source_file, len(bulletin.articles()), len(chunks),
                     )
                 )
+            for path, digest, issue_id in duplicate_files:
+                writer.add_file(str(path.resolve()), digest, issue_id)
             progress.stage("index", 1)
             report.issues, report.chunks = writer.counts()
         progress.advance()

@@ -29,6 +29,10 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"答：{head}")
         if answer.evidence and answer.evidence != head:
             lines.append(f"依据：「{answer.evidence}」")
+        if answer.extra.get("also"):
+            lines.append("另见：" + "；".join(f"《{t}》" for t in answer.extra["also"]))
+        if answer.extra.get("note"):
+            lines.append(f"说明：{answer.extra['note']}")
         lines.append("出处：")
     else:
         lines.append(answer.answer)

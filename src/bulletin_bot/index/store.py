@@ -28,12 +28,13 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
+from ..dates import event_date
 from ..errors import IndexBusy, IndexError_, IndexMismatch
 from ..model import Bulletin, Chunk, Citation
 from .dense import DenseIndex
 from .sparse import BM25, Tokenizer
 
-FORMAT = 1
+FORMAT = 2  # 2: articles.event_date
 KEEP_VERSIONS = 2  # the live one and its predecessor, which readers may still have open
 
 SCHEMA = """
@@ -45,8 +46,10 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT, issue_id TEXT);
 CREATE TABLE IF NOT EXISTS articles (
   issue_id TEXT, article_no INTEGER, section TEXT, title TEXT, subtitle TEXT, source TEXT,
-  brief INTEGER, page INTEGER, text TEXT, PRIMARY KEY (issue_id, article_no)
+  brief INTEGER, page INTEGER, text TEXT, event_date TEXT, issue_date TEXT,
+  PRIMARY KEY (issue_id, article_no)
 );
+CREATE INDEX IF NOT EXISTS articles_event ON articles(event_date);
 CREATE TABLE IF NOT EXISTS chunks (
   id INTEGER PRIMARY KEY, issue_id TEXT, article_no INTEGER, chunk_no INTEGER,
   start INTEGER, "end" INTEGER, text TEXT, tokens TEXT
@@ -156,6 +159,49 @@ class Snapshot:
             (issue_id,),
         ).fetchall()
         return [dict(zip(("article_no", "section", "title", "source", "brief", "page"), r, strict=True)) for r in rows]
+
+    def find_articles(
+        self,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        issue_ids: tuple[str, ...] | None = None,
+        mentioning: tuple[str, ...] = (),
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        """Articles by event date range (ISO prefixes, inclusive), issue and words in title or text."""
+        where, args = [], []
+        if start:
+            where.append("COALESCE(event_date, issue_date) >= ?")
+            args.append(start)
+        if end:
+            where.append("COALESCE(event_date, issue_date) <= ?")
+            args.append(end + "\uffff")
+        if issue_ids is not None:
+            where.append(f"issue_id IN ({','.join('?' * len(issue_ids))})")
+            args.extend(issue_ids)
+        for word in mentioning:
+            where.append("(instr(title, ?) > 0 OR instr(text, ?) > 0)")
+            args.extend([word, word])
+        rows = self.db.execute(
+            "SELECT issue_id, article_no, section, title, source, COALESCE(event_date, issue_date), text"
+            f" FROM articles {'WHERE ' + ' AND '.join(where) if where else ''}"
+            " ORDER BY COALESCE(event_date, issue_date), issue_id, article_no LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        keys = ("issue_id", "article_no", "section", "title", "source", "date", "text")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def lead_chunk(self, issue_id: str, article_no: int) -> Chunk | None:
+        row = self.db.execute(
+            "SELECT id FROM chunks WHERE issue_id=? AND article_no=? ORDER BY chunk_no LIMIT 1", (issue_id, article_no)
+        ).fetchone()
+        return self.chunks([row[0]]).get(row[0]) if row else None
+
+    def titles(self) -> list[tuple[str, int, str]]:
+        if not hasattr(self, "_titles"):
+            self._titles = self.db.execute("SELECT issue_id, article_no, title FROM articles").fetchall()
+        return self._titles
 
     def close(self) -> None:
         self.db.close()
@@ -275,8 +321,12 @@ class Writer:
         self.removed: list[str] = []
 
     def file_hash_known(self, file_hash: str) -> str | None:
-        row = self.db.execute("SELECT id FROM issues WHERE file_hash=?", (file_hash,)).fetchone()
+        row = self.db.execute("SELECT issue_id FROM files WHERE file_hash=?", (file_hash,)).fetchone()
         return row[0] if row else None
+
+    def add_file(self, path: str, file_hash: str, issue_id: str) -> None:
+        """Remember a file whose issue is indexed from another file (the same issue as PDF and text)."""
+        self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue_id))
 
     def issue_for_path(self, path: str) -> tuple[str, str] | None:
         row = self.db.execute("SELECT issue_id, file_hash FROM files WHERE path=?", (path,)).fetchone()
@@ -324,9 +374,12 @@ class Writer:
         )
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue.id))
         self.db.executemany(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (issue.id, no, section, a.title, a.subtitle, a.source, int(a.brief), a.page, a.text)
+                (
+                    issue.id, no, section, a.title, a.subtitle, a.source, int(a.brief), a.page, a.text,
+                    event_date(a.text, issue.date), issue.date,
+                )
                 for no, (section, a) in enumerate(bulletin.articles())
             ],
         )
