@@ -55,7 +55,7 @@ def iso(value: str) -> str | None:
 
 
 def event_date(text: str, issue_date: str | None) -> str | None:
-    """When an article's event happened: the date that leads its first sentence, else the issue date.
+    """When an article's event happened: the date that leads its first sentence, else None.
 
     Bulletin news opens with its date (「2020年11月30日，万州区委…」, 「12月18日，…」).
     """
@@ -66,4 +66,4 @@ def event_date(text: str, issue_date: str | None) -> str | None:
             value = resolve_date(m, issue_date, text)
             if value and iso(value):
                 return iso(value)
-    return issue_date
+    return None  # 「近日」, no date: callers fall back to the issue date

@@ -23,6 +23,7 @@ class Case:
     answers: list[str]
     kind: str
     expected_items: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)  # earlier questions in the same chat (follow-ups)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Outcome:
     rank: int | None  # 0-based rank of the first citation holding the key
     correct: bool
     seconds: float
+    recall: float | None = None  # list questions: share of the expected items the answer lists
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -53,6 +55,7 @@ def load_cases(path: Path) -> list[Case]:
                     answers=[str(a) for a in row.get("answers") or []],
                     kind=str(row.get("kind", "other")),
                     expected_items=[str(a) for a in row.get("expected_items") or []],
+                    context=[str(c) for c in row.get("context") or []],
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -70,6 +73,17 @@ def judge(case: Case, answer: Answer, seconds: float) -> Outcome:
             if key in nospace(hit.chunk.text) or key in nospace(hit.chunk.citation.article_title):
                 rank = i
                 break
+    recall = None
+    if case.expected_items:
+        listed = [nospace(t) for t in answer.items] + [nospace(h.chunk.citation.article_title) for h in answer.hits]
+        texts = [nospace(h.chunk.text) for h in answer.hits]
+
+        def found(item: str) -> bool:
+            item = nospace(item).rstrip("…")
+            return any(item in t or (len(t) >= 6 and t in item) for t in listed) or any(item in t for t in texts)
+
+        recall = sum(found(i) for i in case.expected_items) / len(case.expected_items)
+        return Outcome(case, answer, rank if case.key else (0 if recall else None), recall >= 0.9, seconds, recall)
     if case.key is None:
         correct = not answer.answered
     else:
@@ -79,8 +93,9 @@ def judge(case: Case, answer: Answer, seconds: float) -> Outcome:
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
-    answerable = [o for o in outcomes if o.case.key is not None]
-    unanswerable = [o for o in outcomes if o.case.key is None]
+    lists = [o for o in outcomes if o.recall is not None]
+    answerable = [o for o in outcomes if o.case.key is not None or o.recall is not None]
+    unanswerable = [o for o in outcomes if o.case.key is None and o.recall is None]
     n = len(answerable) or 1
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
@@ -97,6 +112,8 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "answered_wrong": sum(o.answer.answered and not o.correct for o in answerable),
         "unanswerable": len(unanswerable),
         "refusal_rate": (sum(not o.answer.answered for o in unanswerable) / len(unanswerable)) if unanswerable else None,
+        "list_questions": len(lists),
+        "list_recall": round(sum(o.recall or 0 for o in lists) / len(lists), 3) if lists else None,
         "p50_ms": round(statistics.median(times) * 1000, 1) if times else None,
         "p95_ms": round(times[int(len(times) * 0.95) - 1 if len(times) > 1 else 0] * 1000, 1) if times else None,
         "by_kind": {
@@ -117,6 +134,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
                 "answered": o.answer.answered,
                 "answer": o.answer.answer,
                 "key_rank": o.rank,
+                "recall": o.recall,
             }
             for o in outcomes
             if not o.correct or (o.case.key is not None and o.rank != 0)
@@ -125,12 +143,23 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
+    from .dialogue import Conversation
+
     cases = load_cases(path)
     assistant.snapshot()  # build or load the index before timing questions
     assistant.ask(cases[0].question)  # warm the model
     outcomes = []
     progress.stage("eval", len(cases))
-    for case in cases:
+    for n, case in enumerate(cases):
+        if case.context:
+            chat = Conversation(assistant)
+            for earlier in case.context:
+                chat.ask(n, earlier)
+            started = time.perf_counter()
+            answer = chat.ask(n, case.question)
+            outcomes.append(judge(case, answer, time.perf_counter() - started))
+            progress.advance()
+            continue
         started = time.perf_counter()
         answer = assistant.ask(case.question)
         outcomes.append(judge(case, answer, time.perf_counter() - started))
@@ -150,6 +179,8 @@ def format_report(s: dict[str, Any]) -> str:
             lines.append(f"  {f['id']} [{f['kind']}] {f['question']}")
             lines.append(f"      expected {' / '.join(f['expected'])}; key rank {f['key_rank']}; got: {got[:90]}")
     refusal = "n/a" if s["refusal_rate"] is None else f"{s['refusal_rate']:.2f}"
+    if s.get("list_questions"):
+        lines.append(f"list questions {s['list_questions']}  list recall {s['list_recall']:.3f}")
     lines.append(
         f"questions {s['questions']}  answerable {s['answerable']}  hit@1 {s['hit@1']:.3f}  hit@3 {s['hit@3']:.3f}"
         f"  MRR {s['mrr']:.3f}  answer accuracy {s['answer_accuracy']:.3f}"

@@ -59,19 +59,23 @@ def parse_scope(question: str, snap: Snapshot) -> Scope | None:
     if re.search(r"上一期|上期", question) and len(issues) > 1:
         i = issues[1]
         return Scope(issue_ids=(i.id,), label=f"上一期（{i.number or ''}{i.date}）")
+    named = _named_issues(question, snap)
+    m = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:编发|出版|印发|出刊|编印|的那期|那期|的简报|一期|的一期|编)", question)
+    if m:
+        day = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        wanted = [i for i in named if i.date == day]
+        return Scope(issue_ids=tuple(i.id for i in wanted), label=f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日的一期")
     m = re.search(r"(?:(\d{4})年)?第([0-9一二三四五六七八九十]+)期", question)
     if m:
         year, number = m.group(1), _cn_int(m.group(2))
         wanted = [
             i
-            for i in snap.issue_list()
+            for i in named
             if i.number
             and re.search(rf"第{number}期", i.number)
             and (year is None or i.number.startswith(f"{year}年") or (i.date or "").startswith(year))
         ]
-        if wanted:
-            return Scope(issue_ids=tuple(i.id for i in wanted), label=f"{m.group(0)}")
-        return Scope(issue_ids=(), label=m.group(0))
+        return Scope(issue_ids=tuple(i.id for i in wanted), label=m.group(0))
     base_year = int(newest[:4]) if newest else None
     rel = re.search(r"(今年|去年|前年)(?:(\d{1,2})月)?", question)
     if rel and base_year:
@@ -91,6 +95,17 @@ def parse_scope(question: str, snap: Snapshot) -> Scope | None:
     return None
 
 
+def _named_issues(question: str, snap: Snapshot) -> list:
+    """Issues whose title (《党史工作动态》) or publisher the question names; all when it names none."""
+    issues = snap.issue_list()
+    named = [
+        i
+        for i in issues
+        if (i.title and i.title in question) or (i.publisher and i.publisher.replace("中共", "") in question)
+    ]
+    return named or issues
+
+
 def _hit(snap: Snapshot, row: dict) -> Hit | None:
     chunk = snap.lead_chunk(row["issue_id"], row["article_no"])
     return Hit(chunk, 1.0) if chunk else None
@@ -107,8 +122,10 @@ def _short_places(entities: list[str], terms: dict[str, str]) -> list[str]:
     return out
 
 
-def _render(title: str, items: list[str], note: str | None) -> str:
-    head = f"{title}（共{len(items)}篇）：" if items else title
+def _render(title: str, items: list[str], note: str | None, total: int | None = None) -> str:
+    total = total if total is not None else len(items)
+    shown = f"，列出{len(items)}篇" if total > len(items) else ""
+    head = f"{title}（共{total}篇{shown}）：" if items else title
     body = "；".join(f"{n}. {item}" for n, item in enumerate(items, 1))
     text = head + body + (f"（{note}）" if note else "")
     return text if len(text) <= 200 else text[:199] + "…"
@@ -123,7 +140,8 @@ class Lister:
             return self.person(question, person, snap, who=True)
         for name in (e for e in query_entities(question, snap.terms) if snap.terms.get(e) == "person"):
             rest = re.sub(r"[？?。！\s]", "", question.split(name, 1)[1])
-            if _PERSON_ACTIVITIES.fullmatch(rest):
+            mentions = re.search(rf"(?:提到|提及|报道|涉及|关于)了?{name}", question)
+            if _PERSON_ACTIVITIES.fullmatch(rest) or mentions:
                 return self.person(question, name, snap, who=False)
         scope = parse_scope(question, snap)
         if scope is not None and (_LIST_INTENT.search(question) or kind in ("list", "other")):
@@ -145,7 +163,7 @@ class Lister:
         items = [f"{h.chunk.citation.article_title}（{h.chunk.citation.issue_date}）" for h in group]
         return Answer(
             question, True, _render("简报中报道的同类活动", items, None), tuple(group), kind="list",
-            items=tuple(h.chunk.citation.article_title for h in group),
+            items=tuple(h.chunk.citation.article_title for h in group), extra={"lines": items},
         )
 
     def scoped(self, question: str, scope: Scope, snap: Snapshot, searcher: Searcher) -> Answer:
@@ -167,24 +185,27 @@ class Lister:
             )
         picked = rows
         if len(rows) > MAX_ITEMS and scope.issue_ids is None:
-            # Too many to list: keep those the question's words point at, in date order.
+            # Too many to list: first those whose own text dates them in the period (not only their
+            # issue), then those the question's words point at; shown in date order.
             ranked = {(h.chunk.citation.issue_id, h.chunk.article_no) for h in searcher.search(question, 60)}
-            relevant = [r for r in rows if (r["issue_id"], r["article_no"]) in ranked]
-            picked = (relevant + [r for r in rows if r not in relevant])[:MAX_ITEMS]
+            picked = sorted(
+                rows, key=lambda r: (not r["dated"], (r["issue_id"], r["article_no"]) not in ranked)
+            )[:MAX_ITEMS]
             picked.sort(key=lambda r: r["date"] or "")
+        # A whole issue is listed in full (its table of contents); cited are at most MAX_ITEMS.
+        listed = picked if scope.issue_ids is not None else picked[:MAX_ITEMS]
         picked = picked[:MAX_ITEMS]
-        items = [f"{r['title']}（{r['date']}）" if scope.issue_ids is None else r["title"] for r in picked]
+        items = [f"{r['title']}（{r['date']}）" if scope.issue_ids is None else r["title"] for r in listed]
         hits = tuple(h for r in picked if (h := _hit(snap, r)) is not None)
-        more = f"，另有{len(rows) - len(picked)}篇未列出" if len(rows) > len(picked) else ""
-        title = f"{scope.label}{'、'.join(entities)}的简报内容{more}"
+        title = f"{scope.label}{'、'.join(entities)}的简报内容"
         return Answer(
             question,
             True,
-            _render(title, items, scope.note),
+            _render(title, items, scope.note, len(rows)),
             hits,
             kind="list",
-            items=tuple(r["title"] for r in picked),
-            extra={"scope": scope.label, "note": scope.note, "total": len(rows)},
+            items=tuple(r["title"] for r in listed),
+            extra={"scope": scope.label, "note": scope.note, "total": len(rows), "lines": items},
         )
 
     def person(self, question: str, name: str, snap: Snapshot, who: bool) -> Answer:
@@ -205,6 +226,7 @@ class Lister:
         items = [
             f"{r['date']} {r['title']}" + (f"（{role}）" if role else "") for r, role in zip(rows, roles, strict=True)
         ][:MAX_ITEMS]
+        total = len(rows)
         hits = tuple(h for r in rows[:MAX_ITEMS] if (h := _hit(snap, r)) is not None)
         first_role = next((role for role in roles if role), None)
         if who:
@@ -215,12 +237,12 @@ class Lister:
         return Answer(
             question,
             True,
-            _render(title, items, None),
+            _render(title, items, None, total),
             hits,
             kind="person",
             span=first_role if who else None,
             items=tuple(r["title"] for r in rows[:MAX_ITEMS]),
-            extra={"total": len(rows)},
+            extra={"total": len(rows), "lines": items},
         )
 
 

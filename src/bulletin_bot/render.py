@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .model import Answer, Citation
 
 
@@ -24,6 +26,23 @@ def citation_text(c: Citation) -> str:
 def answer_text(answer: Answer) -> str:
     """The terminal form of an answer: short answer, proving sentence, numbered citations."""
     lines = []
+    if answer.kind == "source" and answer.extra.get("article"):
+        a = answer.extra["article"]
+        lines.append(f"【{a['section']}】{a['title']}" + (f"\n{a['subtitle']}" if a.get("subtitle") else ""))
+        lines.append(a["text"])
+        lines.append(f"出处：{citation_text(answer.hits[0].chunk.citation)}")
+        return "\n".join(lines)
+    if answer.extra.get("rewritten"):
+        lines.append(f"（理解为：{answer.extra['rewritten']}）")
+    if answer.answered and answer.extra.get("lines"):
+        head = re.sub(r"：1\. .*$", "", answer.answer) if "：1. " in answer.answer else answer.answer
+        lines.append(f"答：{head}")
+        lines.extend(f"  {n}. {item}" for n, item in enumerate(answer.extra["lines"], 1))
+        if answer.extra.get("note"):
+            lines.append(f"说明：{answer.extra['note']}")
+        lines.append("出处：")
+        lines.extend(f"  [{n}] {citation_text(h.chunk.citation)}" for n, h in enumerate(answer.hits[:10], 1))
+        return "\n".join(lines)
     if answer.answered:
         head = answer.span or answer.answer
         lines.append(f"答：{head}")

@@ -172,24 +172,29 @@ class Snapshot:
         """Articles by event date range (ISO prefixes, inclusive), issue and words in title or text."""
         where, args = [], []
         if start:
-            where.append("COALESCE(event_date, issue_date) >= ?")
+            where.append("COALESCE(a.event_date, a.issue_date) >= ?")
             args.append(start)
         if end:
-            where.append("COALESCE(event_date, issue_date) <= ?")
+            where.append("COALESCE(a.event_date, a.issue_date) <= ?")
             args.append(end + "\uffff")
         if issue_ids is not None:
-            where.append(f"issue_id IN ({','.join('?' * len(issue_ids))})")
+            where.append(f"a.issue_id IN ({','.join('?' * len(issue_ids))})")
             args.extend(issue_ids)
         for word in mentioning:
-            where.append("(instr(title, ?) > 0 OR instr(text, ?) > 0)")
-            args.extend([word, word])
+            # A district's own bulletin is about the district even where an article omits its name.
+            where.append(
+                "(instr(a.title, ?) > 0 OR instr(a.text, ?) > 0"
+                " OR instr(COALESCE(i.publisher, '') || COALESCE(i.title, ''), ?) > 0)"
+            )
+            args.extend([word, word, word])
         rows = self.db.execute(
-            "SELECT issue_id, article_no, section, title, source, COALESCE(event_date, issue_date), text"
-            f" FROM articles {'WHERE ' + ' AND '.join(where) if where else ''}"
-            " ORDER BY COALESCE(event_date, issue_date), issue_id, article_no LIMIT ?",
+            "SELECT a.issue_id, a.article_no, a.section, a.title, a.source, COALESCE(a.event_date, a.issue_date),"
+            " a.text, a.event_date IS NOT NULL FROM articles a JOIN issues i ON i.id = a.issue_id"
+            f" {'WHERE ' + ' AND '.join(where) if where else ''}"
+            " ORDER BY COALESCE(a.event_date, a.issue_date), a.issue_id, a.article_no LIMIT ?",
             [*args, limit],
         ).fetchall()
-        keys = ("issue_id", "article_no", "section", "title", "source", "date", "text")
+        keys = ("issue_id", "article_no", "section", "title", "source", "date", "text", "dated")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def lead_chunk(self, issue_id: str, article_no: int) -> Chunk | None:
