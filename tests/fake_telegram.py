@@ -463,6 +463,9 @@ def _parse_params(handler: BaseHTTPRequestHandler, query: str, body: bytes) -> d
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a long-poll thread must never keep the test process alive
+    # The default listen backlog of 5 makes the kernel reset some of ~100 simultaneous connections
+    # (a burst of questions); Telegram's servers have no such limit.
+    request_queue_size = 256
 
     def __init__(self, fake: FakeBotAPI) -> None:
         self.fake = fake

@@ -42,15 +42,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*retry_after
 
 ADMIN = 1001
 STAFF = 2002
+OTHER_STAFF = 2004
 OUTSIDER = 3003
 GROUP = -100777
 PDF = FIXTURES / "bulletin-2021-02.pdf"
 
 StartBot = Callable[..., Awaitable[Application]]
-
-# socketserver's default listen backlog of 5 makes the kernel reset some of the ~100 simultaneous
-# connections of the burst test (httpx.ReadError); Telegram's servers have no such limit.
-fake_telegram._Server.request_queue_size = 256
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -152,6 +149,30 @@ async def test_question_is_answered_in_bold_with_quote_and_citation(
     buttons = [b["text"] for b in rendered["reply_markup"]["inline_keyboard"][0]]
     assert buttons == ["📄 原文", "🔎 更多结果"]
     assert fake_api.actions(STAFF) == ["typing"]
+
+
+async def test_follow_ups_reuse_the_question_and_show_the_source(fake_api: FakeBotAPI, start_bot: StartBot) -> None:
+    await start_bot(allowed_users=frozenset({STAFF, OTHER_STAFF}))
+    fake_api.send_text(STAFF, "万州区委何时听取党史汇报")
+    await reply(fake_api, STAFF, 1)
+    fake_api.send_text(STAFF, "那涪陵呢？")
+    second = (await reply(fake_api, STAFF, 2))["text"]
+    assert "涪陵区委何时听取党史汇报" in second and "<b>2020年12月31日</b>" in second
+    fake_api.send_text(STAFF, "出处？")
+    source = (await reply(fake_api, STAFF, 3))["text"]
+    assert "<b>涪陵区委常委会专题听取全区党史工作情况汇报</b>" in source and "周少政" in source
+    # Context is per chat: in another chat 「那万州呢？」 has nothing to follow up.
+    fake_api.send_text(OTHER_STAFF, "那万州呢？")
+    other = (await reply(fake_api, OTHER_STAFF, 1))["text"]
+    assert "理解为" not in other
+
+
+async def test_list_question_lists_cited_articles_one_per_line(fake_api: FakeBotAPI, start_bot: StartBot) -> None:
+    await start_bot()
+    fake_api.send_text(STAFF, "2020年12月有哪些党史活动？")
+    text = (await reply(fake_api, STAFF, 1))["text"]
+    assert text.startswith("<b>2020年12月的简报内容（共5篇）</b>")
+    assert text.count("\n• ") == 5 and "涪陵区委常委会专题听取全区党史工作情况汇报（2020-12-31）" in text
 
 
 async def test_unanswerable_question_says_so_and_lists_closest_articles(

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from ..answer import check_question
 from ..assistant import Assistant, IngestReport, expand
 from ..config import Settings
+from ..dialogue import Conversation
 from ..errors import BulletinError, IndexBusy, NotFound, ParseError, QuestionError
 from ..progress import NoProgress
 from . import render
@@ -42,6 +43,7 @@ class BotState:
     assistant: Assistant
     store: BotStore
     limiter: RateLimiter
+    conversation: Conversation | None = None  # follow-ups (「那涪陵呢？」「出处？」) per chat
     corpus_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     allowed: frozenset[int] = frozenset()  # from /allow (SQLite), cached
     denied: frozenset[int] = frozenset()  # from /deny (SQLite), cached
@@ -181,7 +183,9 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
     user_id, chat_id = _ids(update)
 
     def work() -> tuple[Any, int]:
-        answer = state.assistant.ask(question)
+        if state.conversation is None:
+            state.conversation = Conversation(state.assistant)
+        answer = state.conversation.ask(chat_id, question)
         stored = [StoredHit.from_hit(h) for h in answer.hits]
         given = answer.span or answer.answer
         qid = state.store.log_question(user_id or 0, chat_id or 0, question, answer.answered, given, stored)
@@ -200,6 +204,11 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
         await _reply(update, render.question_error(result))
         return
     answer, qid = result
+    if answer.kind == "source" and answer.extra.get("article"):
+        # 「出处？」/「原文」 after an answer: the whole source article.
+        for part in render.article_messages(answer.extra["article"], answer.hits[0].chunk.citation):
+            await _reply(update, part, do_quote=False)
+        return
     await _reply(
         update, render.answer_html(answer), reply_markup=_keyboard(qid, answer.answered, len(answer.hits))
     )

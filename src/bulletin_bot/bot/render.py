@@ -88,13 +88,26 @@ def answer_html(answer: Answer, max_citations: int = 3) -> str:
         return not_found_html(answer)
     head = answer.span or answer.answer
     if not answer.span and answer.evidence:
-        head = head.split("。依据：", 1)[0]  # the plain-text answer repeats the evidence
-    lines = [f"<b>{esc(trim(head, SUMMARY_CHARS))}</b>"]
-    lines += [f"• {esc(trim(item, 200))}" for item in answer.items[:10]]
+        # the plain-text answer repeats the evidence and the 另见 list, shown below on their own
+        head = head.split("。依据：", 1)[0].split("。另见：", 1)[0]
+    if answer.extra.get("rewritten"):
+        head_note = f"<i>（理解为：{esc(answer.extra['rewritten'])}）</i>"
+    else:
+        head_note = ""
+    if answer.extra.get("lines"):  # list answers: the head without the inline list, then one item a line
+        head = head.split("：1. ", 1)[0]
+    lines = [head_note] if head_note else []
+    lines.append(f"<b>{esc(trim(head, SUMMARY_CHARS))}</b>")
+    items = answer.extra.get("lines") or answer.items
+    lines += [f"• {esc(trim(item, 200))}" for item in list(items)[:30]]
+    if answer.extra.get("note"):
+        lines.append(f"<i>{esc(answer.extra['note'])}</i>")
+    if answer.extra.get("also"):
+        lines.append("另见：" + "；".join(f"《{esc(t)}》" for t in answer.extra["also"]))
     if answer.evidence and answer.evidence.strip() != head.strip():
         quote = _highlight(trim(answer.evidence.replace("\n", " "), 1200), answer.span)
         lines.append(f"<blockquote>{quote}</blockquote>")
-    sources = _unique_articles(answer.hits)[:max_citations]
+    sources = _unique_articles(answer.hits)[: 10 if answer.kind in ("list", "person") else max_citations]
     if sources:
         lines.append("<i>出处：</i>")
         lines += [f"{n}. {cite(h.chunk.citation)}" for n, h in enumerate(sources, 1)]
