@@ -57,7 +57,14 @@ dense = timed(lambda q: snap.dense.search(vecs[q], 60))
 toks = {q: snap.tokenizer.tokens(q) for q in questions}
 sparse = timed(lambda q: snap.sparse.search(toks[q], 60))
 ask = timed(lambda q: a.ask(q))
+import pathlib
+multi_path = pathlib.Path(qa_path).with_name("qa_multi.jsonl")
+lists = [json.loads(l)["question"] for l in open(multi_path, encoding="utf-8") if l.strip()] if multi_path.exists() else []
+listed = []
+for q in lists:
+    s = time.perf_counter(); a.ask(q); listed.append((time.perf_counter() - s) * 1000)
 print(json.dumps({
+    "list_p50_ms": pct(listed, .5) if listed else None, "list_p95_ms": pct(listed, .95) if listed else None,
     "cold_start_s": round(cold, 2),
     "search_p50_ms": pct(search, .5), "search_p95_ms": pct(search, .95),
     "embed_p50_ms": pct(embed, .5), "faiss_p50_ms": pct(dense, .5), "bm25_p50_ms": pct(sparse, .5),
@@ -73,19 +80,21 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in version.rglob("*") if p.is_file())
 
 
-def run_size(n: int, out: Path, queries: int) -> dict[str, float]:
+def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[str, float]:
     corpus = out / f"corpus-{n}"
     index = out / f"index-{n}"
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.rmtree(index, ignore_errors=True)
-    synth.generate(n, corpus, seed=1000 + n)
-    env = {**os.environ, "BULLETIN_INDEX_DIR": str(index)}
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", str(corpus)], check=True, env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    ingest_s = time.perf_counter() - started
+    ingest_s = float("nan")
+    if not probe_only:
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(index, ignore_errors=True)
+        synth.generate(n, corpus, seed=1000 + n)
+        env = {**os.environ, "BULLETIN_INDEX_DIR": str(index)}
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", str(corpus)], check=True, env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        ingest_s = time.perf_counter() - started
     manifest = json.loads((index / (index / "CURRENT").read_text().strip() / "manifest.json").read_text())
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, str(index), str(corpus / "qa.jsonl"), str(queries)],
@@ -105,6 +114,7 @@ def run_size(n: int, out: Path, queries: int) -> dict[str, float]:
 COLUMNS = [
     "issues", "chunks", "ingest_s", "chunks_per_s", "index_mb", "rss_mb", "cold_start_s",
     "search_p50_ms", "search_p95_ms", "embed_p50_ms", "faiss_p50_ms", "bm25_p50_ms", "ask_p50_ms", "ask_p95_ms",
+    "list_p50_ms", "list_p95_ms",
 ]
 
 
@@ -113,14 +123,15 @@ def main() -> None:
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--probe-only", action="store_true", help="measure queries on indexes built before")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes:
         print(f"== {n} issues", file=sys.stderr, flush=True)
-        rows.append(run_size(n, args.out, args.queries))
+        rows.append(run_size(n, args.out, args.queries, args.probe_only))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    (args.out / "results.json").write_text(json.dumps(rows, indent=1))
+    (args.out / ("probe.json" if args.probe_only else "results.json")).write_text(json.dumps(rows, indent=1))
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + "---|" * len(COLUMNS))
     for row in rows:

@@ -320,7 +320,7 @@ class World:
                 [self.places[n] for n in names], home,
                 ("中央党史和文献研究院", "中央党史和文献研究院，省委党史研究室" if not big else "中央党史和文献研究院",
                  "市委办公厅、市委宣传部"),
-                ("市级有关部门领导，各省级、副省级城市党史部门", f"市级有关部门，各区县（自治县）党史研究室",
+                ("市级有关部门领导，各省级、副省级城市党史部门", "市级有关部门，各区县（自治县）党史研究室",
                  "各区县党史部门"),
                 30.0 if city == "重庆市" else (15.0 if big else 5.0),
             ))
@@ -614,7 +614,7 @@ def ev_lecture(g: Gen, p: Place, d: date) -> Article | None:
         key = f"“{slogan}”红色故事宣讲活动"
         lead = (f"{stxt}以来，{p.unit}联合{partner}在全{p.lvl}开展{key}。"
                 f"截至{dtxt}，共组织宣讲{n}场，受众{aud_txt}余人次。")
-        paras = [lead, f"活动组建了由党史专家、老党员、青年志愿者组成的宣讲队伍，深入机关、学校、社区、农村开展宣讲。"
+        paras = [lead, "活动组建了由党史专家、老党员、青年志愿者组成的宣讲队伍，深入机关、学校、社区、农村开展宣讲。"
                  + g.sentence(p)] + g.filler(p, None, g.r.randint(0, 2))
         sig = ("lec", slogan)
         qa = [
@@ -716,7 +716,7 @@ def ev_seminar(g: Gen, p: Place, d: date) -> Article | None:
     key = f"“{topic}”专家座谈会"
     lead = (f"{dtxt}，{p.unit}组织召开{key}。{univ}教授{expert}等{e}名党史专家参加会议，"
             f"{host_role}{host}主持会议。")
-    paras = [lead, f"会议通报了近年来相关研究的现状以及课题推进情况。" + g.sentence(p, meeting=True)] + g.filler(p, None, g.r.randint(0, 2), meeting=True)
+    paras = [lead, "会议通报了近年来相关研究的现状以及课题推进情况。" + g.sentence(p, meeting=True)] + g.filler(p, None, g.r.randint(0, 2), meeting=True)
     sig = ("sem", topic)
     qa = [
         QA("when", _q(g, (f"{p.label}组织召开的“{topic}”专家座谈会是哪天举行的？", f"“{topic}”专家座谈会什么时候召开？")),

@@ -23,6 +23,7 @@ CHENGDU = FIXTURES / "chengdu-2023-05.txt"
 WANZHOU = FIXTURES / "wanzhou-2022-03.docx"
 QA_DEV = FIXTURES / "qa_dev.jsonl"
 QA_EXTRA = FIXTURES / "qa_extra.jsonl"
+QA_MULTI = FIXTURES / "qa_multi.jsonl"
 
 
 def make_assistant(index: Path, corpus: Path) -> Assistant:
@@ -47,7 +48,7 @@ def multi_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     base = tmp_path_factory.mktemp("multi")
     corpus = base / "corpus"
     corpus.mkdir()
-    for path in (SEED, NEW_PDF, CHENGDU, WANZHOU):
+    for path in (SEED, SEED_PDF, NEW_PDF, CHENGDU, WANZHOU):
         shutil.copy(path, corpus / path.name)
     assistant = make_assistant(base / "index", corpus)
     assistant.snapshot()

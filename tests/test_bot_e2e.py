@@ -23,7 +23,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import fake_telegram
 import pytest
 from conftest import FIXTURES, SEED_CORPUS
 from fake_telegram import FakeBotAPI

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from .config import Settings
 from .dates import DATE_PATTERNS, resolve_date
 from .errors import QuestionError
+from .index.sparse import _NO_NAME_CHARS
 from .ingest.chunk import sentences
-from .model import Answer, Hit
-from .index.sparse import _NO_NAME_CHARS, _PLACE
 from .listing import Lister, same_event
+from .model import Answer, Hit
 from .search import Searcher, query_entities
 
 MAX_QUESTION = 1000
@@ -307,9 +307,7 @@ class Answerer:
                 flag.startswith("nr") and word[0] in SURNAMES and not snap.tokenizer.is_common_word(word)
             )
             if is_name and len(word) >= 2:
-                if not any(word in t or t in word for t in snap.terms) and not known_words(
-                    snap.tokenizer.tokens(word), word
-                ):
+                if not query_entities(word, snap.terms) and not known_words(snap.tokenizer.tokens(word), word):
                     unknown.append(word)
         for readings in _question_places(text):
             if any(snap.terms.get(r) == "place" or known_words(snap.tokenizer.tokens(r), r) for r in readings):

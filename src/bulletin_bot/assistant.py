@@ -116,14 +116,30 @@ class Assistant:
         rebuild: bool = False,
         skip_bad: bool = False,
         data: dict[Path, bytes] | None = None,
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Index new or changed issue files; with ``skip_bad`` False any bad file aborts all changes."""
+        progress = progress or self.progress
+        try:
+            return self._ingest(paths, rebuild, skip_bad, data, progress)
+        finally:
+            progress.close()
+
+    def _ingest(
+        self,
+        paths: Iterable[Path],
+        rebuild: bool,
+        skip_bad: bool,
+        data: dict[Path, bytes] | None,
+        progress: Progress,
+    ) -> IngestReport:
         started = time.perf_counter()
         files = expand(paths)
+        if rebuild and not files:
+            raise BulletinError("nothing to rebuild from: no .pdf/.docx/.txt files given (the index is unchanged)")
         report = IngestReport()
         embedder = self.embedder
         tokenizer = Tokenizer.shared()
-        progress = self.progress
         with self.store.writer(embedder.name, embedder.dim, rebuild=rebuild) as writer:
             parsed: list[tuple[Path, str, Bulletin]] = []
             progress.stage("parse", len(files))
@@ -184,12 +200,11 @@ class Assistant:
             progress.stage("index", 1)
             report.issues, report.chunks = writer.counts()
         progress.advance()
-        progress.close()
         report.replaced = list(dict.fromkeys(report.replaced))
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_upload(self, name: str, data: bytes) -> IngestReport:
+    def ingest_upload(self, name: str, data: bytes, progress: Progress | None = None) -> IngestReport:
         """Check an uploaded issue, keep it in the corpus folder (so a rebuild reproduces the index), index it.
 
         A file that does not parse is neither kept nor indexed; the index stays as it was.
@@ -211,7 +226,7 @@ class Assistant:
             tmp.write_bytes(data)
             tmp.replace(target)
         try:
-            return self.ingest([target])
+            return self.ingest([target], progress=progress)
         except BaseException:
             if created:
                 target.unlink(missing_ok=True)
@@ -254,6 +269,11 @@ class Assistant:
     def ask(self, question: str) -> Answer:
         from .answer import Answerer
 
-        if self._answerer is None:
-            self._answerer = Answerer(self.settings)
+        with self._snap_lock:
+            if self._answerer is None:
+                self._answerer = Answerer(self.settings)
         return self._answerer.answer(question, self.searcher())
+
+    def warm_up(self) -> None:
+        """Load the index, the model and jieba's tagger before the first real question."""
+        self.ask("万州区委何时听取党史汇报")

@@ -246,12 +246,29 @@ class Lister:
         )
 
 
+def _terms_in(text: str, terms: dict[str, str], kinds: tuple[str, ...]) -> list[str]:
+    """Dictionary terms of the given kinds inside ``text``, by substring lookup (cheap for short text)."""
+    found = {text[i:j] for i in range(len(text)) for j in range(i + 2, min(len(text), i + 20) + 1)}
+    return sorted((t for t in found if terms.get(t) in kinds), key=len, reverse=True)
+
+
 def event_signature(title: str, terms: dict[str, str]) -> str:
     """A title without its places and people: the same event in other districts has the same one."""
-    for term in sorted((t for t, k in terms.items() if k in ("place", "person") and t in title), key=len, reverse=True):
+    for term in _terms_in(title, terms, ("place", "person")):
         title = title.replace(term, "")
     title = re.sub(rf"[{_HAN}]{{1,3}}[区县市](?=委|人大|政府)", "", title)
     return re.sub(r"\d+", "", title)
+
+
+def _signatures(snap: Snapshot) -> dict[str, list[tuple[str, int]]]:
+    """Every title's event signature, computed once per index version."""
+    cached = snap.__dict__.get("_event_signatures")
+    if cached is None:
+        cached = {}
+        for issue_id, article_no, title in snap.titles():
+            cached.setdefault(event_signature(title, snap.terms), []).append((issue_id, article_no))
+        snap.__dict__["_event_signatures"] = cached
+    return cached
 
 
 def same_event(hit: Hit, snap: Snapshot, limit: int = 3) -> list[Hit]:
@@ -261,13 +278,12 @@ def same_event(hit: Hit, snap: Snapshot, limit: int = 3) -> list[Hit]:
     if len(signature) < 8:
         return []
     out = []
-    for issue_id, article_no, title in snap.titles():
-        if (issue_id, article_no) == (c.issue_id, hit.chunk.article_no) or title == c.article_title:
+    for issue_id, article_no in _signatures(snap).get(signature, []):
+        if (issue_id, article_no) == (c.issue_id, hit.chunk.article_no):
             continue
-        if event_signature(title, snap.terms) == signature:
-            chunk = snap.lead_chunk(issue_id, article_no)
-            if chunk:
-                out.append(Hit(chunk, 0.0))
+        chunk = snap.lead_chunk(issue_id, article_no)
+        if chunk and chunk.citation.article_title != c.article_title:
+            out.append(Hit(chunk, 0.0))
         if len(out) >= limit:
             break
     return out

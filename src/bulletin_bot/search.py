@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import re
 
 import numpy as np
 
@@ -32,7 +31,9 @@ _YEAR_MONTH = re.compile(r"(\d{4})年(?:(\d{1,2})月)?")
 
 def query_entities(query: str, terms: dict[str, str]) -> list[str]:
     """Places, people and units from the corpus dictionary that the query names (longest first)."""
-    found = sorted((t for t in terms if len(t) >= 2 and t in query), key=len, reverse=True)
+    # Substrings of the (short) query looked up in the dictionary: independent of the corpus size.
+    subs = {query[i:j] for i in range(len(query)) for j in range(i + 2, min(len(query), i + 20) + 1)}
+    found = sorted((t for t in subs if t in terms), key=len, reverse=True)
     kept: list[str] = []
     for term in found:
         if not any(term in longer for longer in kept):

@@ -159,7 +159,7 @@ def _toc(lines: list[Line], pos: int) -> tuple[list[tuple[str, tuple[str, ...]]]
             if not toc:
                 toc.append(("", []))
             toc[-1][1].append(TOC_PAGE.sub("", BULLET.sub("", text)))
-        elif seen_bullet and toc and toc[-1][1] and not lines[i].full is False or (
+        elif seen_bullet and toc and toc[-1][1] and lines[i].full is not False or (
             seen_bullet and toc and toc[-1][1] and _continues_toc(lines, i)
         ):
             toc[-1][1][-1] = join_lines(toc[-1][1][-1], TOC_PAGE.sub("", text))
