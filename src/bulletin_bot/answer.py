@@ -732,7 +732,7 @@ def extract_name(sentence: str, q: Question) -> tuple[str | None, float]:
         pos = sentence.find(verb)
         if pos >= 0:
             tail = re.split(r"[，。；！？]", sentence[pos + len(verb) :])[0]
-            if 2 <= len(tail) <= 60:
+            if 2 <= len(tail) <= 60 and not tail.startswith(("的", "了")):  # 「存在的问题」 is a heading
                 return tail, 0.6
     if books:
         return books[0][2], 0.4

@@ -67,3 +67,24 @@ def event_date(text: str, issue_date: str | None) -> str | None:
             if value and iso(value):
                 return iso(value)
     return None  # 「近日」, no date: callers fall back to the issue date
+
+
+def event_span(text: str, issue_date: str | None) -> tuple[str | None, str | None]:
+    """(start, end) of what an article reports. Ongoing work is printed as 「X以来…截至Y」: it spans
+    X..Y, so a question about Y's month finds it too."""
+    start = event_date(text, issue_date)
+    head = "".join(re.split(r"(?<=[。！？\n])", text)[:2])[:160]
+    end = None
+    for m in re.finditer(r"(?:截至|截止到?)", head):
+        for pattern in DATE_PATTERNS[:5]:
+            d = pattern.match(head, m.end())
+            if d:
+                value = resolve_date(d, issue_date, text)
+                end = iso(value) if value else None
+                break
+        if end:
+            break
+    since = re.search(r"以来", head[:40])
+    if end is None and since and start is not None:
+        end = issue_date  # 「今年5月以来」: ongoing when the issue went to print
+    return start, end

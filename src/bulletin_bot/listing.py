@@ -16,7 +16,11 @@ from .search import Searcher, query_entities
 
 MAX_ITEMS = 10
 _HAN = "\u4e00-\u9fff"
-_LIST_INTENT = re.compile(r"哪些|哪几|讲了什么|讲了啥|说了什么|有什么内容|什么内容|都有什么|有什么活动|有什么工作|列出|汇总|盘点|目录")
+# A list of articles is wanted: 「有哪些党史活动/文章」, 「讲了什么」; not 「作了哪些批示」 (a fact in one article).
+_LIST_INTENT = re.compile(
+    r"(?:哪些|哪几[篇项个]?|什么)(?:党史)?(?:活动|工作|文章|内容|动态|会议|事情?|新闻|报道|工作动态|党史工作|党史活动)"
+    r"|讲了什么|讲了啥|说了什么|有什么内容|都有什么|列出|汇总|盘点|目录"
+)
 # What may follow a person's name in 「徐塞声参加了哪些活动？」-style questions.
 _PERSON_ACTIVITIES = re.compile(
     r"(?:同志)?(?:都|一共|共|还|最近|近期)?(?:参加|出席|参与|主持|做|干|开展|去|到|有|出现在|调研|讲)?了?过?"
@@ -144,7 +148,7 @@ class Lister:
             if _PERSON_ACTIVITIES.fullmatch(rest) or mentions:
                 return self.person(question, name, snap, who=False)
         scope = parse_scope(question, snap)
-        if scope is not None and (_LIST_INTENT.search(question) or kind in ("list", "other")):
+        if scope is not None and (_LIST_INTENT.search(question) or kind == "other"):
             return self.scoped(question, scope, snap, searcher)
         if kind == "list" and re.search(r"哪些(?:区|县|区县|单位|地方|部门)", question):
             return self.same_event_list(question, searcher)
@@ -188,8 +192,14 @@ class Lister:
             # Too many to list: first those whose own text dates them in the period (not only their
             # issue), then those the question's words point at; shown in date order.
             ranked = {(h.chunk.citation.issue_id, h.chunk.article_no) for h in searcher.search(question, 60)}
+            def starts_inside(r: dict) -> bool:
+                date = r["date"] or ""
+                lo, hi = scope.start or "", scope.end or "\uffff"
+                return lo <= date[: len(lo)] and date[: len(hi)] <= hi
+
             picked = sorted(
-                rows, key=lambda r: (not r["dated"], (r["issue_id"], r["article_no"]) not in ranked)
+                rows,
+                key=lambda r: (not r["dated"], not starts_inside(r), (r["issue_id"], r["article_no"]) not in ranked),
             )[:MAX_ITEMS]
             picked.sort(key=lambda r: r["date"] or "")
         # A whole issue is listed in full (its table of contents); cited are at most MAX_ITEMS.

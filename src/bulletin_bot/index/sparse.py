@@ -44,9 +44,10 @@ _PERSON = re.compile(
 def corpus_terms(bulletin: Bulletin) -> dict[str, str]:
     """Names worth keeping whole in BM25, by kind: unit, place, person (found after their titles)."""
     terms: dict[str, str] = {}
-    for value in (bulletin.issue.publisher, bulletin.issue.title):
-        if value:
-            terms[value] = "unit"
+    if bulletin.issue.publisher:
+        terms[bulletin.issue.publisher] = "unit"
+    if bulletin.issue.title:
+        terms[bulletin.issue.title] = "title"  # 《党史工作动态》 names a bulletin, not who did something
     texts: list[str] = []
     for _, article in bulletin.articles():
         if article.source:

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ..dates import event_date
+from ..dates import event_span
 from ..errors import IndexBusy, IndexError_, IndexMismatch
 from ..model import Bulletin, Chunk, Citation
 from .dense import DenseIndex
 from .sparse import BM25, Tokenizer
 
-FORMAT = 2  # 2: articles.event_date
+FORMAT = 3  # 2: articles.event_date; 3: articles.event_end
 KEEP_VERSIONS = 2  # the live one and its predecessor, which readers may still have open
 
 SCHEMA = """
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT, issue_id TEXT);
 CREATE TABLE IF NOT EXISTS articles (
   issue_id TEXT, article_no INTEGER, section TEXT, title TEXT, subtitle TEXT, source TEXT,
-  brief INTEGER, page INTEGER, text TEXT, event_date TEXT, issue_date TEXT,
+  brief INTEGER, page INTEGER, text TEXT, event_date TEXT, event_end TEXT, issue_date TEXT,
   PRIMARY KEY (issue_id, article_no)
 );
 CREATE INDEX IF NOT EXISTS articles_event ON articles(event_date);
@@ -172,7 +172,7 @@ class Snapshot:
         """Articles by event date range (ISO prefixes, inclusive), issue and words in title or text."""
         where, args = [], []
         if start:
-            where.append("COALESCE(a.event_date, a.issue_date) >= ?")
+            where.append("COALESCE(a.event_end, a.event_date, a.issue_date) >= ?")
             args.append(start)
         if end:
             where.append("COALESCE(a.event_date, a.issue_date) <= ?")
@@ -379,11 +379,11 @@ class Writer:
         )
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue.id))
         self.db.executemany(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     issue.id, no, section, a.title, a.subtitle, a.source, int(a.brief), a.page, a.text,
-                    event_date(a.text, issue.date), issue.date,
+                    *event_span(a.text, issue.date), issue.date,
                 )
                 for no, (section, a) in enumerate(bulletin.articles())
             ],
