@@ -77,7 +77,7 @@ KINDS = [
     ("number", re.compile(r"多少|几|数量|人数|多大|多长|多高|多重|多久|多远|多深|多宽")),
     ("list", re.compile(r"哪些|哪几|有什么活动|都有什么|包括什么|包括哪")),
     ("where", re.compile(r"哪里|何地|在哪|什么地方|哪个地方|何处")),
-    ("what", re.compile(r"什么|何种|哪个|哪一|哪家|哪所|哪部|哪本|啥")),
+    ("what", re.compile(r"什么|何种|哪个|哪一|哪家|哪所|哪部|哪本|哪座|哪项|啥")),
 ]
 
 
@@ -113,8 +113,9 @@ class Question:
 # Questions whose wh-word looks like another kind: 「获得几等奖」 asks for a name, not a count;
 # 「活动叫什么名字」 for a name, not a person.
 _WHAT_OVERRIDES = re.compile(
-    r"几等奖|什么奖|哪项荣誉|什么荣誉|哪个奖|什么称号|哪些荣誉|什么表彰|哪项表彰|哪次|哪场|"
-    r"(?:活动|会议|工程|项目|课题|书|节目|栏目|品牌|主题|专栏|基地|展览|竞赛|比赛)(?:的)?(?:叫什么|名称|名字|主题是)"
+    r"几等奖|什么奖|哪项荣誉|什么荣誉|哪个奖|什么称号|哪些荣誉|什么表彰|哪项表彰|哪次|哪场|哪座|哪一座"
+    r"|(?:活动|会议|工程|项目|课题|书|节目|栏目|品牌|主题|专栏|基地|展览|竞赛|比赛|馆|中心|站|所|室)(?:的)?"
+    r"(?:叫什么|名称|名字|主题是)"
 )
 
 
@@ -154,6 +155,13 @@ _VERB = re.compile(
     r"参与|参加|获奖|获得|组织|举办|开展|出席|受众|收到|发放|征集|出版|收录|采访|编纂|评出|承办|分为|安排|增加|"
     r"由|被|在|是|有|的|了|呢|？|\?"
 )
+
+
+def _named_in(entity: str, text: str) -> bool:
+    """屏山县 is also printed 屏山 (「赴屏山调研」): a place counts when its short form is there."""
+    if entity in text:
+        return True
+    return len(entity) >= 3 and entity[-1] in "区县市" and entity[:-1] in text
 
 
 def _question_places(text: str) -> list[list[str]]:
@@ -262,11 +270,12 @@ class Answerer:
             if m:
                 classifier = m.group("c")
                 noun, anchor = _noun_and_verb(m.group("n"))
-                if classifier is None and not m.group("n"):
+                noun_first = classifier is None and not m.group("n")
+                if noun_first:
                     noun = _noun_before(text[: m.start()])  # 「定价是多少」: the noun comes first
-                if anchor is None:
-                    verb = re.search(rf"([{_HAN}]{{2}})(?:了)?$", text[: m.start()])
-                    anchor = verb.group(1) if verb and not _BEFORE_STRIP.fullmatch(verb.group(1)) else None
+                if anchor is None and not noun_first:
+                    verb = re.search(rf"([{_HAN}]{{2}})$", _BEFORE_STRIP.sub("", text[: m.start()]))
+                    anchor = verb.group(1) if verb else None
         elif kind == "who":
             role_m = (
                 re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
@@ -288,7 +297,7 @@ class Answerer:
         elif kind in ("what", "list", "where"):
             verb = re.search(rf"([{_HAN}]{{2}})了?(?:什么|哪些|哪几|哪家|哪所|哪个|哪里|何地)", text)
             anchor = verb.group(1) if verb else None
-            noun_m = re.search(rf"(?:什么|哪些|哪几|哪家|哪所|哪个|哪部|哪本)(?:个|项|种)?([{_HAN}]{{1,5}})", text)
+            noun_m = re.search(rf"(?:什么|哪些|哪几|哪家|哪所|哪个|哪部|哪本|哪座|哪项)(?:个|项|种)?([{_HAN}]{{1,5}})", text)
             noun = _asked_noun(noun_m.group(1)) if noun_m else None
             if noun_m and (anchor is None or anchor[-1] in "和与的在"):
                 # 「哪次斗争中牺牲」/「和哪所高校签了」: the verb follows the asked noun.
@@ -297,20 +306,15 @@ class Answerer:
                 anchor = verb_m.group(1) if verb_m else anchor
         unknown = []
 
-        def known_words(tokens: list[str], word: str = "") -> bool:
-            # Mentioned when one passage holds all its pieces and the pieces spell the whole name
-            # (「中区」 is not mentioned just because 区 is).
-            return snap.sparse.cooccur(tokens) and (not word or set(word) <= set("".join(tokens)))
-
         for word, flag in snap.tokenizer.tag(text):
             is_name = flag in ("ns", "nt", "eng") or (
                 flag.startswith("nr") and word[0] in SURNAMES and not snap.tokenizer.is_common_word(word)
             )
             if is_name and len(word) >= 2:
-                if not query_entities(word, snap.terms) and not known_words(snap.tokenizer.tokens(word), word):
+                if not query_entities(word, snap.terms) and not snap.mentions(word):
                     unknown.append(word)
         for readings in _question_places(text):
-            if any(snap.terms.get(r) == "place" or known_words(snap.tokenizer.tokens(r), r) for r in readings):
+            if any(snap.terms.get(r) == "place" or snap.mentions(r) for r in readings):
                 continue
             unknown.append(readings[min(1, len(readings) - 1)])  # 渝中区委书记: a district no bulletin mentions
         entities = tuple(
@@ -385,7 +389,7 @@ class Answerer:
             return False
         c = best.hit.chunk.citation
         passage = c.article_title + best.hit.chunk.text + (c.publisher or "") + (c.issue_title or "")
-        if any(e not in passage for e in q.entities):
+        if any(not _named_in(e, passage) for e in q.entities):
             return False  # the question names a place or person the evidence does not
         if q.kind in ("what", "list") and q.noun and len(q.noun) >= 2:
             # 「作了哪些批示」: the passage must speak of 批示 (or a kind of it) at all.
@@ -410,11 +414,14 @@ class Answerer:
             chunk = hit.chunk
             c = chunk.citation
             # 「市委党史研究室」 in a 南充 bulletin is 南充's: the masthead is context for every passage.
-            title = c.article_title + (c.subtitle or "") + c.section + (c.publisher or "") + (c.issue_title or "")
+            title = (
+                c.article_title + (c.subtitle or "") + c.section + (c.publisher or "") + (c.issue_title or "")
+                + hit.context
+            )
             # Paraphrase words the corpus never uses say nothing; unknown names are refused earlier.
             coverage = sum(w for t, w in cover_weights.items() if t in title + chunk.text) / cover_total
             passage = title + chunk.text
-            missing = [e for e in q.entities if e not in passage]
+            missing = [e for e in q.entities if not _named_in(e, passage)]
             lead = chunk.chunk_no == 0
             for s, e in sentences(chunk.text):
                 sentence = chunk.text[s:e]

@@ -148,7 +148,7 @@ class Lister:
             if _PERSON_ACTIVITIES.fullmatch(rest) or mentions:
                 return self.person(question, name, snap, who=False)
         scope = parse_scope(question, snap)
-        if scope is not None and (_LIST_INTENT.search(question) or kind == "other"):
+        if scope is not None and _LIST_INTENT.search(question):
             return self.scoped(question, scope, snap, searcher)
         if kind == "list" and re.search(r"哪些(?:区|县|区县|单位|地方|部门)", question):
             return self.same_event_list(question, searcher)

@@ -108,6 +108,7 @@ class Hit:
     sparse_rank: int | None = None
     dense_score: float | None = None  # cosine similarity of query and passage
     sparse_score: float | None = None  # BM25
+    context: str = ""  # names the question quotes that the passage's article prints elsewhere
 
 
 @dataclass(frozen=True)

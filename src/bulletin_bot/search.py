@@ -121,11 +121,18 @@ class Searcher:
                 fused[cid] = w.dense * d + w.sparse * sp
         chunks = snap.chunks(fused)
         constraints = Constraints.of(query, snap.terms)
+        in_article: dict[tuple[str, int], list[str]] = {}
+        for phrase in constraints.phrases:
+            # A quoted activity named once in an article's opening still pins its later passages.
+            for key in snap.articles_printing(phrase):
+                in_article.setdefault(key, []).append(phrase)
         if constraints.phrases or constraints.dates or constraints.entities:
             # Exact names and dates in a question outrank passages that are merely similar
             # (《南川英烈谱》 must not yield 《南充英烈谱》).
             for cid, chunk in chunks.items():
                 fused[cid] += constraints.bonus(chunk)
+                if (chunk.citation.issue_id, chunk.article_no) in in_article:
+                    fused[cid] += 0.15
         order = sorted(fused, key=lambda c: -fused[c])
         hits: list[Hit] = []
         per: dict[tuple[str, int], int] = {}
@@ -145,6 +152,7 @@ class Searcher:
                     sparse_rank.get(cid),
                     dense_score.get(cid),
                     sparse_score.get(cid),
+                    "".join(in_article.get(key, ())),
                 )
             )
             if len(hits) >= k:

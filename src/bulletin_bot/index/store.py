@@ -197,6 +197,21 @@ class Snapshot:
         keys = ("issue_id", "article_no", "section", "title", "source", "date", "text", "dated")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
+    def articles_printing(self, phrase: str) -> set[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT a.issue_id, a.article_no FROM articles a WHERE instr(a.text, ?) > 0"
+            " OR instr(a.title, ?) > 0 OR instr(COALESCE(a.subtitle, ''), ?) > 0",
+            (phrase, phrase, phrase),
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
+    def mentions(self, word: str) -> bool:
+        """Whether any article prints ``word`` (exact text, whatever jieba makes of it)."""
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE instr(text, ?) > 0 OR instr(title, ?) > 0 LIMIT 1", (word, word)
+        ).fetchone()
+        return row is not None
+
     def lead_chunk(self, issue_id: str, article_no: int) -> Chunk | None:
         row = self.db.execute(
             "SELECT id FROM chunks WHERE issue_id=? AND article_no=? ORDER BY chunk_no LIMIT 1", (issue_id, article_no)
