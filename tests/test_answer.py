@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _shared import QA_DEV, QA_EXTRA, SEED, multi_assistant, seed_assistant  # noqa: F401
+from _shared import FIXTURES, QA_DEV, QA_EXTRA, SEED, multi_assistant, seed_assistant  # noqa: F401
 
 from bulletin_bot.answer import check_question, extract_date, question_kind, resolve_date
 from bulletin_bot.assistant import Assistant
@@ -117,6 +117,12 @@ def test_dev_set_meets_the_targets(seed_assistant: Assistant) -> None:  # noqa: 
     assert summary["answer_accuracy"] >= 0.90
     assert summary["refusal_rate"] == 1.0
     assert summary["refused_answerable"] == 0
+
+
+def test_plausible_questions_the_corpus_does_not_answer_are_refused(multi_assistant: Assistant) -> None:  # noqa: F811
+    """Close to real content (other district, other year, 副书记 for 书记, a venue never given)."""
+    summary = run(multi_assistant, FIXTURES / "qa_unanswerable.jsonl", NoProgress())
+    assert summary["refusal_rate"] >= 0.9
 
 
 def test_extra_questions_over_other_layouts(multi_assistant: Assistant) -> None:  # noqa: F811

@@ -108,6 +108,7 @@ class Question:
     person: str | None = None  # 「潘洵是谁」: the person whose role is asked
     unknown_entities: tuple[str, ...] = ()  # names in the question that no bulletin mentions
     entities: tuple[str, ...] = ()  # places and people the question names: the evidence must name them too
+    qualifier: str | None = None  # 「西南大学党委书记」: whose title is asked (西南)
 
 
 # Questions whose wh-word looks like another kind: 「获得几等奖」 asks for a name, not a count;
@@ -191,7 +192,9 @@ def _noun_and_verb(text: str) -> tuple[str | None, str | None]:
 
 def _verb_after_wh(text: str) -> str | None:
     """The verb right after 谁/何时…: 谁主持 → 主持, 谁作的工作报告 → 作, 谁拿了一等奖 → 拿."""
-    m = re.search(rf"(?:谁|何时|什么时候|哪天|哪一天)(?:来|又|将)?([{_HAN}](?=[了的过着])|[{_HAN}]{{2}})", text)
+    m = re.search(
+        rf"(?:谁|何时|什么时候|哪天|哪一天|哪一年|哪年|哪个月)(?:来|又|将)?([{_HAN}](?=[了的过着])|[{_HAN}]{{2}})", text
+    )
     return m.group(1) if m else None
 
 
@@ -264,7 +267,7 @@ class Answerer:
             # Words the corpus never uses weigh most: a question about them is likely out of scope.
             weights[t] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n + 0.5) + 1.0
         kind = question_kind(text)
-        classifier = noun = anchor = role = person = None
+        classifier = noun = anchor = role = person = qualifier = None
         if kind == "number":
             m = re.search(rf"(?:多少|几|多大|多长|多高|多久|多远|多重)(?P<c>{CLASSIFIERS})?(?P<n>[{_HAN}]{{0,6}})", text)
             if m:
@@ -285,6 +288,10 @@ class Answerer:
             role = role_m.group(1) if role_m else None
             if role in _GENERIC_ROLES:
                 role = None
+            if role_m and role:
+                # 「西南大学党委书记是谁」: whose 书记 — the words before the title must be in the evidence.
+                head = re.sub(rf"^[^{_HAN}]+|^\d{{4}}年", "", text[: role_m.start(1)])
+                qualifier = head[:2] if len(head) >= 2 else None
             anchor = _verb_after_wh(text) or _action_verb(text)
             subject = re.match(rf"^([{_HAN}]{{2,4}}?)(?:同志)?是(?:谁|哪位|什么人|什么职务|做什么的)", text)
             if subject and snap.terms.get(subject.group(1)) == "person":
@@ -321,7 +328,7 @@ class Answerer:
             e for e in query_entities(text, snap.terms) if snap.terms.get(e) in ("place", "person") and e != person
         )
         return Question(
-            text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown), entities
+            text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown), entities, qualifier
         )
 
     # --- answering -----------------------------------------------------------------------------
@@ -396,7 +403,19 @@ class Answerer:
             passage = best.hit.chunk.citation.article_title + best.hit.chunk.text
             if not re.search(_NOUN_ALIASES.get(q.noun, re.escape(q.noun[-2:])), passage):
                 return False
-        return not (q.kind in ("when", "who", "number") and best.span is None)
+        if q.qualifier and q.qualifier not in passage:
+            return False
+        if q.kind == "when" and q.anchor and len(q.anchor) >= 2:
+            # 「何时担任…」: a date next to some other event is no answer.
+            verb = anchor_pattern(q.anchor)
+            if verb and not verb.search(passage):
+                return False
+        for year in re.findall(r"(\d{4})年", q.text):
+            # 「2019年全市党史工作会议」 is not answered by the 2021 one.
+            issue_year = (c.issue_date or "")[:4]
+            if year not in passage and year != issue_year:
+                return False
+        return not (q.kind in ("when", "who", "number", "where") and best.span is None)
 
     def _best(self, q: Question, hits: list[Hit], searcher: Searcher) -> Candidate | None:
         total = sum(q.weights.values()) or 1.0
@@ -460,9 +479,17 @@ def extract(
         return extract_number(sentence, q)
     if q.kind == "list":
         return extract_list(sentence, q)
-    if q.kind in ("what", "where"):
+    if q.kind == "where":
+        return extract_place(sentence, q)
+    if q.kind == "what":
         return extract_name(sentence, q)
     return None, 0.0
+
+
+def extract_place(sentence: str, q: Question) -> tuple[str | None, float]:
+    """「在哪里举行」: the place after 在/于 and before the event verb (在重庆图书馆举行)."""
+    m = re.search(r"(?:在|于)([^，。；在于]{2,24}?)(?:举行|召开|举办|开幕|开展|启动|揭牌|开馆|进行|集中)", sentence)
+    return (m.group(1), 0.9) if m else (None, 0.0)
 
 
 def extract_date(
@@ -585,10 +612,11 @@ def extract_person(sentence: str, q: Question, searcher: Searcher | None = None)
     if q.role:
         # 「主任是谁」: only a name printed right next to that title answers it.
         for start, end, name in names:
-            if (
-                re.search(rf"{q.role}[、，]?$", sentence[max(0, start - 10) : start])
-                or sentence[end : end + len(q.role)] == q.role
-            ):
+            before = sentence[max(0, start - 10) : start]
+            role_before = re.search(rf"(副|常务副)?{q.role}[、，]?$", before)
+            if role_before and role_before.group(1) and not q.role.startswith("副"):
+                continue  # 「党委副书记潘洵」 is not the 党委书记
+            if role_before or sentence[end : end + len(q.role)] == q.role:
                 return name, 1.0
         return None, 0.0
 
@@ -625,11 +653,14 @@ def _counter_of(text: str) -> str:
 
 
 def _compatible(asked: str | None, found: str) -> bool:
+    """Whether a number printed with counter ``found`` can answer 「几/多少 + asked」."""
     if not asked or asked == found or found.endswith(asked):
         return True
-    return not any(asked in group for group in _COUNTER_GROUPS) or any(
-        asked in group and found in group for group in _COUNTER_GROUPS
-    )
+    if any(asked in group and found in group for group in _COUNTER_GROUPS):
+        return True
+    if asked == "个":  # the generic counter: any count, but not a year, a duration or money
+        return not any(found in group for group in _COUNTER_GROUPS[3:])
+    return False
 
 
 def extract_number(sentence: str, q: Question) -> tuple[str | None, float]:

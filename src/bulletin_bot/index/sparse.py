@@ -60,9 +60,14 @@ def corpus_terms(bulletin: Bulletin) -> dict[str, str]:
             if len(name) >= 4 and name[0] not in _LEAD_FUNCTION_CHARS:
                 terms.setdefault(name, "unit")
         for m in _PLACE.finditer(text):
-            name = m.group(1)
-            if not (set(name[:-1]) & _NO_NAME_CHARS):
-                terms[name] = "place"
+            # The match may start with the word before the name (由綦江区委): keep the longest
+            # tail that is a plausible name (綦江区).
+            run = m.group(1)
+            for start in range(0, len(run) - 2):
+                name = run[start:]
+                if not (set(name[:-1]) & _NO_NAME_CHARS):
+                    terms[name] = "place"
+                    break
         for m in _PERSON.finditer(text):
             name = m.group(1)
             if not (set(name) & _NO_NAME_CHARS):
