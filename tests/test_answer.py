@@ -162,6 +162,12 @@ def test_cli_ask_json_follows_the_contract(cli_env: dict[str, str]) -> None:
     assert c["article_title"] == "涪陵区委常委会专题听取全区党史工作情况汇报" and "周少政" in c["text"]
 
 
+def test_cli_ask_malformed_question_is_one_line_and_exit_1(cli_env: dict[str, str]) -> None:
+    out = cli("ask", "？？？", env=cli_env)
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.strip().count("\n") == 0 and "no words" in out.stderr
+
+
 def test_cli_ask_stdin_answers_each_line_once(cli_env: dict[str, str]) -> None:
     questions = "万州区委何时听取党史汇报\n\n大渡口区委书记是谁？\n😀\n上海市委党史研究室主任是谁？\n"
     out = cli("ask", "-", "--json", env=cli_env, stdin=questions)

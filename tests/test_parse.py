@@ -177,6 +177,16 @@ def test_bad_input_is_a_parse_error_naming_the_file(tmp_path: Path, name: str) -
     assert "\n" not in str(info.value)
 
 
+def test_huge_file_is_rejected_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bulletin_bot.ingest import read
+
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "huge.txt"
+    path.write_bytes(SEED.read_bytes())
+    with pytest.raises(ParseError, match="too large"):
+        parse_file(path)
+
+
 def test_scanned_pdf_is_rejected_with_advice() -> None:
     with pytest.raises(ParseError, match="no text layer"):
         parse_file(FIXTURES / "scanned.pdf")

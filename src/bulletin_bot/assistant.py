@@ -267,8 +267,9 @@ class Assistant:
         return self.searcher().search(check_question(query), k)
 
     def ask(self, question: str) -> Answer:
-        from .answer import Answerer
+        from .answer import Answerer, check_question
 
+        check_question(question)  # a malformed question fails before any index or model is loaded
         with self._snap_lock:
             if self._answerer is None:
                 self._answerer = Answerer(self.settings)

@@ -81,6 +81,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "BULLETIN_ALLOWED_CHATS": ("allowed_chats", _ids),
     "BULLETIN_RATE_LIMIT": ("rate_limit_per_minute", int),
     "BULLETIN_CONTEXT_TTL": ("context_ttl_seconds", int),
+    "BULLETIN_MAX_UPLOAD_BYTES": ("max_upload_bytes", int),
     "BULLETIN_WEBHOOK_URL": ("webhook_url", str),
     "BULLETIN_WEBHOOK_LISTEN": ("webhook_listen", str),
     "BULLETIN_WEBHOOK_PORT": ("webhook_port", int),
