@@ -139,6 +139,8 @@ ANCHOR_SYNONYMS = {
     "成立": "成立|组建|挂牌",
     "开馆": "开馆|开放|揭牌",
     "结项": "结项|结题|验收",
+    "启动": "启动|以来|开始|开展",
+    "开始": "开始|启动|以来",
     "牺牲": "牺牲|遇害|就义|殉职",
     "出版": "出版|出版发行|付梓",
     "听取": "听取",
@@ -193,7 +195,9 @@ def _noun_and_verb(text: str) -> tuple[str | None, str | None]:
 def _verb_after_wh(text: str) -> str | None:
     """The verb right after 谁/何时…: 谁主持 → 主持, 谁作的工作报告 → 作, 谁拿了一等奖 → 拿."""
     m = re.search(
-        rf"(?:谁|何时|什么时候|哪天|哪一天|哪一年|哪年|哪个月)(?:来|又|将)?([{_HAN}](?=[了的过着])|[{_HAN}]{{2}})", text
+        rf"(?:谁|何时|什么时候|哪天|哪一天|哪一年|哪年|哪个月|哪月|几月|几日|几号)+(?:来|又|将)?"
+        rf"([{_HAN}](?=[了的过着])|[{_HAN}]{{2}})",
+        text,
     )
     return m.group(1) if m else None
 
@@ -280,18 +284,19 @@ class Answerer:
                     verb = re.search(rf"([{_HAN}]{{2}})$", _BEFORE_STRIP.sub("", text[: m.start()]))
                     anchor = verb.group(1) if verb else None
         elif kind == "who":
+            title_m = re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
             role_m = (
-                re.search(rf"({TITLES})(?:是谁|是哪位|叫什么|姓什么|是什么人)", text)
+                title_m
                 or re.search(rf"哪(?:位|一位|名)([{_HAN}]{{2,3}}?)(?=的|作|进行|在|出席|参加|主持|讲|获|[，。？?]|$)", text)
                 or re.search(rf"的([{_HAN}]{{2,3}})(?:是谁|是哪位)", text)
             )
             role = role_m.group(1) if role_m else None
             if role in _GENERIC_ROLES:
                 role = None
-            if role_m and role:
+            if title_m and role:
                 # 「西南大学党委书记是谁」: whose 书记 — the words before the title must be in the evidence.
-                head = re.sub(rf"^[^{_HAN}]+|^\d{{4}}年", "", text[: role_m.start(1)])
-                qualifier = head[:2] if len(head) >= 2 else None
+                head = re.split(rf"[^{_HAN}]|的|是|了|在|年|月|日", text[: title_m.start(1)])[-1]
+                qualifier = head[:2] if len(head) >= 2 and not re.search(r"哪|谁|什么", head) else None
             anchor = _verb_after_wh(text) or _action_verb(text)
             subject = re.match(rf"^([{_HAN}]{{2,4}}?)(?:同志)?是(?:谁|哪位|什么人|什么职务|做什么的)", text)
             if subject and snap.terms.get(subject.group(1)) == "person":
@@ -327,6 +332,8 @@ class Answerer:
         entities = tuple(
             e for e in query_entities(text, snap.terms) if snap.terms.get(e) in ("place", "person") and e != person
         )
+        if anchor and len(anchor) == 2 and any(anchor[1] == e[0] and anchor + e[1:] in text for e in entities):
+            anchor = anchor[0]  # 「到达川区」: 到 + 达川区, not 到达
         return Question(
             text, kind, tokens, weights, classifier, noun, anchor, role, person, tuple(unknown), entities, qualifier
         )
@@ -410,10 +417,10 @@ class Answerer:
             verb = anchor_pattern(q.anchor)
             if verb and not verb.search(passage):
                 return False
-        for year in re.findall(r"(\d{4})年", q.text):
-            # 「2019年全市党史工作会议」 is not answered by the 2021 one.
-            issue_year = (c.issue_date or "")[:4]
-            if year not in passage and year != issue_year:
+        for year, phrase in re.findall(rf"(\d{{4}})年([{_HAN}]{{4,}})", q.text):
+            # 「2019年全市党史工作会议」 is not answered by 「2021年全市党史工作会议」.
+            clash = re.search(rf"(\d{{4}})年{re.escape(phrase[:4])}", passage)
+            if clash and clash.group(1) != year and f"{year}年{phrase[:4]}" not in passage:
                 return False
         return not (q.kind in ("when", "who", "number", "where") and best.span is None)
 
@@ -489,6 +496,9 @@ def extract(
 def extract_place(sentence: str, q: Question) -> tuple[str | None, float]:
     """「在哪里举行」: the place after 在/于 and before the event verb (在重庆图书馆举行)."""
     m = re.search(r"(?:在|于)([^，。；在于]{2,24}?)(?:举行|召开|举办|开幕|开展|启动|揭牌|开馆|进行|集中)", sentence)
+    if m:
+        return m.group(1), 0.9
+    m = re.search(r"(?:位于|坐落于|地处|设在)([^，。；]{2,24})", sentence)
     return (m.group(1), 0.9) if m else (None, 0.0)
 
 
