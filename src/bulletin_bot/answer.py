@@ -153,7 +153,6 @@ def anchor_pattern(anchor: str | None) -> re.Pattern[str] | None:
     return re.compile(ANCHOR_SYNONYMS.get(anchor, re.escape(anchor)))
 
 
-_QWORDS = r"(?:多少|几|谁|哪位|什么|哪些|哪几|何时|哪天|什么时候|哪家|哪所|哪个)"
 _VERB = re.compile(
     r"参与|参加|获奖|获得|组织|举办|开展|出席|受众|收到|发放|征集|出版|收录|采访|编纂|评出|承办|分为|安排|增加|"
     r"由|被|在|是|有|的|了|呢|？|\?"

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 
 from .index.embed import Embedder
 from .index.store import Snapshot
@@ -158,12 +157,3 @@ class Searcher:
             if len(hits) >= k:
                 break
         return hits
-
-
-def max_similarity(embedder: Embedder, query: str, texts: list[str]) -> np.ndarray:
-    """Cosine similarity of ``query`` to each text (both embedded), for reranking small sets."""
-    if not texts:
-        return np.zeros(0, dtype=np.float32)
-    q = embedder.embed_queries([query])[0]
-    p = embedder.embed_passages(texts)
-    return p @ q
