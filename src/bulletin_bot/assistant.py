@@ -277,4 +277,4 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Load the index, the model and jieba's tagger before the first real question."""
-        self.ask("万州区委何时听取党史汇报")
+        self.ask("党史工作会议是什么时候召开的？")  # any question: it loads what answering needs
