@@ -159,9 +159,7 @@ def _toc(lines: list[Line], pos: int) -> tuple[list[tuple[str, tuple[str, ...]]]
             if not toc:
                 toc.append(("", []))
             toc[-1][1].append(TOC_PAGE.sub("", BULLET.sub("", text)))
-        elif seen_bullet and toc and toc[-1][1] and lines[i].full is not False or (
-            seen_bullet and toc and toc[-1][1] and _continues_toc(lines, i)
-        ):
+        elif seen_bullet and toc and toc[-1][1] and (lines[i].full is not False or _continues_toc(lines, i)):
             toc[-1][1][-1] = join_lines(toc[-1][1][-1], TOC_PAGE.sub("", text))
         else:
             break
@@ -226,7 +224,7 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
     """Split a section at source notes (and at contents titles when an article lacks its note)."""
     segments: list[_Segment] = []
     current: list[Line] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         text = line.text
         m = SOURCE.search(text)
         if m:
@@ -236,7 +234,7 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
             segments.append(_Segment(current, squeeze(m.group("u1") or m.group("u2"))))
             current = []
             continue
-        if current and toc_titles and _starts_toc_title(lines, line, toc_titles) and not current[-1].full:
+        if current and toc_titles and _starts_toc_title(lines, i, toc_titles) and not current[-1].full:
             segments.append(_Segment(current, None))
             current = []
         current.append(line)
@@ -245,8 +243,7 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
     return segments
 
 
-def _starts_toc_title(lines: list[Line], line: Line, toc_titles: list[str]) -> bool:
-    i = lines.index(line)
+def _starts_toc_title(lines: list[Line], i: int, toc_titles: list[str]) -> bool:
     joined = ""
     for nxt in lines[i : i + MAX_TITLE_LINES]:
         joined += nospace(squeeze(nxt.text))
