@@ -194,9 +194,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import format_report, run
+    from .squad import is_squad_file
+    from .squad_eval import run_squad, write_predictions
 
     assistant = _assistant(args)
-    summary = run(assistant, Path(args.file), assistant.progress)
+    path = Path(args.file)
+    if args.corpus_from_squad or is_squad_file(path):  # CMRC/SQuAD JSON: convert, index, then score
+        summary = run_squad(
+            assistant.settings, path, assistant.progress, index_dir=Path(args.index) if args.index else None,
+            corpus_dir=Path(args.corpus) if args.corpus else None, limit=args.passages, seed=args.seed,
+        )  # fmt: skip
+    else:
+        summary = run(assistant, path, assistant.progress)
+    write_predictions(summary, args.predictions)
+    if args.max_failures is not None:
+        summary["failures"] = summary["failures"][: args.max_failures]
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
@@ -257,8 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_chat)
 
     p = with_index(sub.add_parser("eval", help="hit@k, MRR, answer accuracy and refusals on a question file"))
-    p.add_argument("file")
+    p.add_argument("file", help="questions JSONL, or a CMRC/SQuAD-format JSON file (converted and indexed)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--corpus-from-squad", action="store_true", help="treat FILE as SQuAD JSON (else detected)")
+    p.add_argument("--passages", type=int, help="SQuAD input: score N passages drawn with --seed")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--predictions", help="write {question id: short answer} JSON (the official script's input)")
+    p.add_argument("--max-failures", type=int, help="list at most N failures")
     p.set_defaults(func=cmd_eval)
 
     p = with_index(sub.add_parser("serve", help="run the Telegram bot (polling, or webhook with --webhook)"))

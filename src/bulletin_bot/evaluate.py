@@ -13,6 +13,7 @@ from typing import Any
 from .errors import BulletinError
 from .ingest.text import nospace
 from .model import Answer
+from .squad_eval import add_em_f1, report_lines
 
 
 @dataclass
@@ -165,7 +166,9 @@ def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
         outcomes.append(judge(case, answer, time.perf_counter() - started))
         progress.advance()
     progress.close()
-    return summarise(outcomes)
+    summary = summarise(outcomes)
+    add_em_f1(summary, outcomes)  # EM/F1 of the short answer (squad_eval.py)
+    return summary
 
 
 def format_report(s: dict[str, Any]) -> str:
@@ -189,4 +192,4 @@ def format_report(s: dict[str, Any]) -> str:
         f"unanswerable {s['unanswerable']}  refusal rate {refusal}  refused-but-answerable {s['refused_answerable']}"
         f"  answered-wrong {s['answered_wrong']}  latency p50 {s['p50_ms']} ms p95 {s['p95_ms']} ms"
     )
-    return "\n".join(lines)
+    return "\n".join(lines + report_lines(s))
