@@ -187,8 +187,12 @@ def test_huge_file_is_rejected_before_parsing(tmp_path: Path, monkeypatch: pytes
         parse_file(path)
 
 
-def test_scanned_pdf_is_rejected_with_advice() -> None:
-    with pytest.raises(ParseError, match="no text layer"):
+def test_scanned_pdf_without_text_is_ocred_and_refused_with_advice() -> None:
+    """scanned.pdf is bars and boxes, no words: OCR (or, without the [ocr] extra, its absence) says so."""
+    from bulletin_bot.ingest import ocr
+
+    expected = "OCR found no readable text" if ocr.available() else r"no text layer.*bulletin-bot\[ocr\]"
+    with pytest.raises(ParseError, match=expected):
         parse_file(FIXTURES / "scanned.pdf")
 
 

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,21 @@ def expand(paths: Iterable[Path]) -> list[Path]:
         else:
             raise BulletinError(f"{path}: no such file or folder")
     return files
+
+
+def ocr_progress(progress: Progress, resume: tuple[str, int, int] | None = None) -> Callable[[int, int], None]:
+    """OCR of a scanned PDF as its own progress stage (pages), then back to ``resume`` (stage, total, done)."""
+
+    def on_page(done: int, total: int) -> None:
+        if done == 0:
+            progress.stage("ocr", total)
+            return
+        progress.advance()
+        if done == total and resume:
+            progress.stage(resume[0], resume[1])
+            progress.advance(resume[2])
+
+    return on_page
 
 
 def file_hash(data: bytes) -> str:
@@ -143,7 +158,7 @@ class Assistant:
         with self.store.writer(embedder.name, embedder.dim, rebuild=rebuild) as writer:
             parsed: list[tuple[Path, str, Bulletin]] = []
             progress.stage("parse", len(files))
-            for path in files:
+            for done, path in enumerate(files, start=1):
                 raw = data[path] if data and path in data else path.read_bytes()
                 digest = file_hash(raw)
                 progress.advance()
@@ -151,7 +166,8 @@ class Assistant:
                     report.unchanged.append(str(path))
                     continue
                 try:
-                    parsed.append((path, digest, parse_file(path, raw)))
+                    on_page = ocr_progress(progress, ("parse", len(files), done))
+                    parsed.append((path, digest, parse_file(path, raw, on_page=on_page)))
                 except ParseError as exc:
                     report.failed.append((str(path), str(exc)))
                     if not skip_bad:
@@ -210,7 +226,8 @@ class Assistant:
         A file that does not parse is neither kept nor indexed; the index stays as it was.
         """
         safe = Path(name).name.replace("\x00", "") or "upload.txt"
-        parse_file(Path(safe), data)  # raises ParseError before anything is written
+        # raises ParseError before anything is written; a scan's OCR is kept for the ingest below
+        parse_file(Path(safe), data, on_page=ocr_progress(progress or self.progress))
         corpus = self.settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
         digest = file_hash(data)

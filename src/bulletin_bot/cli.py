@@ -39,9 +39,15 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from .assistant import ocr_progress
     from .ingest.parse import parse_file
+    from .progress import TqdmProgress
 
-    bulletin = parse_file(Path(args.file))
+    progress = TqdmProgress()  # only a scanned PDF (OCR, page by page) shows a bar
+    try:
+        bulletin = parse_file(Path(args.file), on_page=ocr_progress(progress))
+    finally:
+        progress.close()
     if args.json:
         print(json.dumps(bulletin.to_json(), ensure_ascii=False, indent=1))
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ParseError
 from ..model import Article, Bulletin, Issue, Section
-from .read import Line, read_lines
+from .read import Line, PageCallback, read_lines
 from .text import CLAUSE_END, join_lines, nospace, squeeze
 
 HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】$")
@@ -42,10 +42,16 @@ class _Segment:
     source: str | None
 
 
-def parse_file(path: Path, data: bytes | None = None, name: str | None = None) -> Bulletin:
-    """Parse one issue file into a ``Bulletin``; every failure is a ``ParseError`` naming the file."""
+def parse_file(
+    path: Path, data: bytes | None = None, name: str | None = None, on_page: PageCallback | None = None
+) -> Bulletin:
+    """Parse one issue file into a ``Bulletin``; every failure is a ``ParseError`` naming the file.
+
+    ``on_page(done, total)`` reports OCR of scanned PDF pages (the slow case).
+    """
     label = name or str(path)
-    lines = read_lines(Path(label) if name else path, data if data is not None else path.read_bytes())
+    data = data if data is not None else path.read_bytes()
+    lines = read_lines(Path(label) if name else path, data, on_page)
     return parse_lines(lines, label)
 
 

@@ -9,9 +9,10 @@ an indented line starts a paragraph, a centred line is a title; text rules alone
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ..errors import ParseError
 from .text import PAGE_NUMBER, display_width, looks_binary
 
 MAX_FILE_BYTES = 50_000_000
+Span = tuple[str, int, float, float, float]  # a printed line: text, page, x0, x1, character width
+PageCallback = Callable[[int, int], None]  # OCR progress: (pages done, pages to do)
 SUPPORTED = (".txt", ".pdf", ".docx")
 
 
@@ -34,8 +37,11 @@ class Line:
     hard: bool = False  # a complete paragraph (DOCX): never joined with the next
 
 
-def read_lines(path: Path, data: bytes | None = None) -> list[Line]:
-    """Lines of the file at ``path`` (``data`` overrides its bytes), page numbers and blanks removed."""
+def read_lines(path: Path, data: bytes | None = None, on_page: PageCallback | None = None) -> list[Line]:
+    """Lines of the file at ``path`` (``data`` overrides its bytes), page numbers and blanks removed.
+
+    ``on_page`` hears about OCR of scanned PDF pages, the one slow step: (pages done, pages to do).
+    """
     name = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -50,7 +56,7 @@ def read_lines(path: Path, data: bytes | None = None) -> list[Line]:
     if len(data) > MAX_FILE_BYTES:
         raise ParseError(name, f"file is too large ({len(data) // 1_000_000} MB)", "issues are at most 50 MB")
     if suffix == ".pdf":
-        lines = _pdf_lines(name, data)
+        lines = _pdf_lines(name, data, on_page)
     elif suffix == ".docx":
         lines = _docx_lines(name, data)
     else:
@@ -120,7 +126,7 @@ def _txt_lines(name: str, data: bytes) -> list[Line]:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def _pdf_lines(name: str, data: bytes) -> list[Line]:
+def _pdf_lines(name: str, data: bytes, on_page: PageCallback | None = None) -> list[Line]:
     import pypdfium2 as pdfium
 
     try:
@@ -131,25 +137,58 @@ def _pdf_lines(name: str, data: bytes) -> list[Line]:
             raise ParseError(name, "the PDF is encrypted", "remove the password and resend it") from None
         raise ParseError(name, "not a valid PDF (corrupt or truncated)", "export the PDF again") from None
     try:
-        spans: list[tuple[str, int, float, float, float]] = []  # text, page, x0, x1, char width
+        pages: dict[int, list[Span]] = {}
+        scanned: list[int] = []  # pages without a text layer that show an image: OCR them
         for page_no in range(len(pdf)):
             page = pdf[page_no]
             textpage = page.get_textpage()
-            spans.extend(_page_spans(textpage, page_no + 1))
+            spans = list(_page_spans(textpage, page_no + 1))
             textpage.close()
+            if sum(len(s[0]) for s in spans) < 10 and _has_image(page):
+                scanned.append(page_no)
+            else:
+                pages[page_no] = spans
             page.close()
+        ocr_pages: set[int] = set()
+        if scanned:
+            pages.update(_ocr(name, pdf, scanned, on_page, hashlib.sha1(data).hexdigest()))
+            ocr_pages = set(scanned)
     except pdfium.PdfiumError:
         raise ParseError(name, "the PDF could not be read (damaged)", "export the PDF again") from None
     finally:
         pdf.close()
-    if sum(len(s[0].strip()) for s in spans) < 20:
-        raise ParseError(
-            name, "the PDF has no text layer (a scan?)", "export it from the original document or run OCR first"
+    if sum(len(s[0].strip()) for spans in pages.values() for s in spans) < 20:
+        if scanned:
+            raise ParseError(name, "OCR found no readable text on the scanned pages", "send a clearer scan (150 dpi or more)")
+        raise ParseError(name, "the PDF has no text", "export it from the original document")
+    # Scanned and text pages are measured separately: a scan's margins are not the typesetter's.
+    by_page: dict[int, list[Line]] = {}
+    for group in ([i for i in sorted(pages) if i not in ocr_pages], sorted(ocr_pages)):
+        spans = [s for i in group for s in pages[i]]
+        if spans:
+            measured = iter(_geometry(spans))
+            by_page.update({i: [next(measured) for _ in pages[i]] for i in group})
+    return [ln for i in sorted(by_page) for ln in by_page[i]]
+
+
+def _has_image(page) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3))
+
+
+def _ocr(name: str, pdf, scanned: list[int], on_page: PageCallback | None, key: str) -> dict[int, list[Span]]:
+    from . import ocr
+
+    if not ocr.available():
+        which = "the PDF has no text layer (a scan)" if len(scanned) == len(pdf) else (
+            f"{len(scanned)} of its {len(pdf)} pages are scans (no text layer)"
         )
-    return _geometry(spans)
+        raise ParseError(name, f"{which} and OCR is not installed", f"{ocr.EXTRA}, or export it from the original")
+    return ocr.ocr_spans(pdf, scanned, on_page, key)
 
 
-def _page_spans(textpage, page_no: int) -> Iterable[tuple[str, int, float, float, float]]:
+def _page_spans(textpage, page_no: int) -> Iterable[Span]:
     text = textpage.get_text_range()
     index = 0
     for piece in text.splitlines(keepends=True):
@@ -166,7 +205,7 @@ def _page_spans(textpage, page_no: int) -> Iterable[tuple[str, int, float, float
         index += len(piece)
 
 
-def _geometry(spans: list[tuple[str, int, float, float, float]]) -> list[Line]:
+def _geometry(spans: list[Span]) -> list[Line]:
     """Turn line boxes into layout facts, measured against the document's own margins."""
     x0s = sorted(s[2] for s in spans)
     x1s = sorted(s[3] for s in spans)
