@@ -126,6 +126,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "article_title": c.article_title,
         "source": c.source,
         "page": c.page,
+        "article_no": hit.chunk.article_no,
         "text": hit.chunk.text,
         "score": round(hit.score, 6),
     }
@@ -225,7 +226,72 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .bot.app import serve
 
-    return int(serve(_settings(args), webhook_url=args.webhook, listen=args.listen, port=args.port) or 0)
+    if not args.web:
+        return int(serve(_settings(args), webhook_url=args.webhook, listen=args.listen, port=args.port) or 0)
+    from .assistant import Assistant
+    from .web.app import start_in_thread
+
+    settings = _settings(args)
+    assistant = Assistant(settings)  # one Assistant and one index for both faces
+    server, thread = start_in_thread(settings, args.web_host, args.web_port, assistant)
+    try:
+        return int(
+            serve(settings, webhook_url=args.webhook, listen=args.listen, port=args.port, assistant=assistant) or 0
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from .web.app import run
+
+    return run(_settings(args), host=args.host, port=args.port)
+
+
+def _web_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .web.auth import WEB_FILE, WebStore
+
+    return WebStore(Path(_settings(args).index_dir) / WEB_FILE)
+
+
+def cmd_web_user(args: argparse.Namespace) -> int:
+    store = _web_store(args)
+    if args.action == "list":
+        for name, role in store.users():
+            print(f"{name}\t{role}")
+        return 0
+    if args.action == "remove":
+        store.remove_user(args.name)
+        print(f"removed web user {args.name}")
+        return 0
+    if not args.name or not args.role:
+        raise BulletinError("usage: bulletin-bot web-user add NAME --role staff|admin --password-stdin")
+    if not args.password_stdin:
+        raise BulletinError("give the password on standard input: echo PASSWORD | bulletin-bot web-user add"
+                            f" {args.name} --role {args.role} --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    new = store.add_user(args.name, args.role, password)
+    print(f"{'added' if new else 'updated'} web user {args.name} ({args.role})")
+    return 0
+
+
+def cmd_web_token(args: argparse.Namespace) -> int:
+    store = _web_store(args)
+    if args.action == "list":
+        for name, role in store.tokens():
+            print(f"{name}\t{role}")
+        return 0
+    if args.action == "revoke":
+        store.revoke_token(args.name)
+        print(f"revoked API token {args.name}")
+        return 0
+    if not args.name or not args.role:
+        raise BulletinError("usage: bulletin-bot web-token add NAME --role staff|admin")
+    token = store.add_token(args.name, args.role)
+    print(f"API token {args.name} ({args.role}); it is shown only once, send it as 'Authorization: Bearer <token>':")
+    print(token)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,7 +354,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--webhook", help="public HTTPS URL for webhook mode (BULLETIN_WEBHOOK_URL)")
     p.add_argument("--listen", help="webhook listening address (default 0.0.0.0)")
     p.add_argument("--port", type=int, help="webhook listening port (default 8443)")
+    p.add_argument("--web", action="store_true", help="also run the web face, sharing the same Assistant")
+    p.add_argument("--web-host", default="127.0.0.1", help="web face address (default 127.0.0.1)")
+    p.add_argument("--web-port", type=int, default=8080, help="web face port (default 8080)")
     p.set_defaults(func=cmd_serve)
+
+    p = with_index(sub.add_parser("web", help="web page, admin console and HTTP API (see docs/WEB.md)"))
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.set_defaults(func=cmd_web)
+
+    p = with_index(sub.add_parser("web-user", help="web users: add NAME --role R --password-stdin | remove NAME | list"))
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["staff", "admin"])
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_web_user)
+
+    p = with_index(sub.add_parser("web-token", help="API tokens: add NAME --role R | revoke NAME | list"))
+    p.add_argument("action", choices=["add", "revoke", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["staff", "admin"])
+    p.set_defaults(func=cmd_web_token)
 
     args = parser.parse_args(argv)
     logging.basicConfig(

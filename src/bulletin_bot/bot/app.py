@@ -200,14 +200,19 @@ class _QuietBootstrap(logging.Filter):
 
 
 def serve(
-    settings: Settings, *, webhook_url: str | None = None, listen: str | None = None, port: int | None = None
+    settings: Settings,
+    *,
+    webhook_url: str | None = None,
+    listen: str | None = None,
+    port: int | None = None,
+    assistant: Assistant | None = None,
 ) -> int:
     """Run the bot until SIGINT/SIGTERM: long polling, or a webhook server when a URL is given.
 
     Raises ConfigError (one line, for the CLI) for a missing or rejected token or an unreachable
     Bot API server.
     """
-    application = build_application(settings)
+    application = build_application(settings, assistant)
     # httpx logs every request at INFO, which with -v would drown the bot's own log in getUpdates lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_QuietBootstrap())

@@ -1,4 +1,5 @@
-"""The bot's own small SQLite file: access list, question log, and what the answer buttons point at.
+"""The bot's own small SQLite file: access list; the question log (with what the answer buttons point
+at) is the face-neutral one in ``usage.py``, shared with the web face.
 
 It lives beside the index (``index_dir/bot.sqlite``); the index only looks at ``CURRENT`` and its
 ``v-*`` versions, so the file is left alone by ingests and rebuilds.
@@ -6,7 +7,6 @@ It lives beside the index (``index_dir/bot.sqlite``); the index only looks at ``
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Hit
+from ..usage import Stats, UsageLog, usage_path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS access (
@@ -48,13 +49,7 @@ class StoredHit:
         return cls(c.issue_id, hit.chunk.article_no, dict(vars(c)), hit.chunk.text)
 
 
-@dataclass(frozen=True)
-class Stats:
-    questions: int
-    answered: int
-    users: int
-    chats: int
-    last_day: int
+__all__ = ["BotStore", "RateLimiter", "Stats", "StoredHit"]
 
 
 class BotStore:
@@ -68,10 +63,12 @@ class BotStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        self.usage = UsageLog(usage_path(path.parent))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self.usage.close()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -96,36 +93,24 @@ class BotStore:
     def log_question(
         self, user_id: int, chat_id: int, question: str, answered: bool, answer: str, hits: list[StoredHit]
     ) -> int:
-        payload = json.dumps([vars(h) for h in hits], ensure_ascii=False)
-        with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO questions (user_id, chat_id, question, answered, at, answer, hits)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (user_id, chat_id, question, int(answered), time.time(), answer, payload),
-            )
-            return int(cur.lastrowid or 0)
+        return self.usage.log("telegram", user_id, chat_id, question, answered, answer, [vars(h) for h in hits])
 
     def hits_for(self, question_id: int) -> tuple[int, bool, list[StoredHit]] | None:
         """(chat id the question was asked in, whether it was answered, its passages), or None."""
-        rows = self._run("SELECT chat_id, answered, hits FROM questions WHERE id=?", (question_id,))
-        if not rows:
+        record = self.usage.record(question_id)
+        if record is None or record.face != "telegram":
             return None
-        chat_id, answered, payload = rows[0]
-        return int(chat_id), bool(answered), [StoredHit(**h) for h in json.loads(payload or "[]")]
+        return int(record.chat), record.answered, [StoredHit(**h) for h in record.payload or []]
 
     def stats(self) -> Stats:
-        total, answered, users, chats = self._run(
-            "SELECT COUNT(*), COALESCE(SUM(answered), 0), COUNT(DISTINCT user_id), COUNT(DISTINCT chat_id) FROM questions"
-        )[0]
-        (last_day,) = self._run("SELECT COUNT(*) FROM questions WHERE at >= ?", (time.time() - 86400,))[0]
-        return Stats(int(total), int(answered), int(users), int(chats), int(last_day))
+        return self.usage.stats()
 
-    def unanswered(self, limit: int = 20) -> list[tuple[float, int, str]]:
-        """Newest unanswered questions: (time, user id, question)."""
-        rows = self._run(
-            "SELECT at, user_id, question FROM questions WHERE answered=0 ORDER BY id DESC LIMIT ?", (limit,)
-        )
-        return [(float(a), int(u), str(q)) for a, u, q in rows]
+    def unanswered(self, limit: int = 20) -> list[tuple[float, int | str, str]]:
+        """Newest unanswered questions from every face: (time, user id or face:user, question)."""
+        return [
+            (at, int(user) if face == "telegram" and user.lstrip("-").isdigit() else f"{face}:{user}", question)
+            for at, face, user, question in self.usage.unanswered(limit)
+        ]
 
 
 class RateLimiter:
