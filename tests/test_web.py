@@ -6,19 +6,19 @@ The browser tests are in test_web_browser.py.
 from __future__ import annotations
 
 import io
-from contextlib import closing
 import json
 import shutil
 import socket
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-
 from _shared import NEW_PDF, SEED, make_assistant
+
 from bulletin_bot import cli
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.bot.store import BotStore

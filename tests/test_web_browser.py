@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from _shared import NEW_PDF, SEED_PDF, make_assistant
+
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.web.app import create_app, serve_app
 from bulletin_bot.web.auth import WEB_FILE, WebStore
@@ -26,7 +26,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PASSWORD = "correct horse battery"
 REPO = Path(__file__).resolve().parents[1]
-SCREENSHOT = REPO / "docs" / "web-staff.png"
+SCREENSHOT = REPO / "docs" / "web-staff.png"  # refreshed when BULLETIN_WEB_SCREENSHOT=1
 
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     if os.environ.get("CI"):
@@ -34,12 +34,12 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.slow
 
@@ -129,8 +129,8 @@ def test_staff_asks_and_opens_the_citation(browser: webdriver.Chrome, site: Site
     assert card.find_element(By.CSS_SELECTOR, ".evidence mark.span").text == "2020年11月30日"
     cite = card.find_element(By.CSS_SELECTOR, ".cites .cite-link")
     assert "《党史工作动态》2021年第1期（2021-01-08）·【工作动态】·万州区委常委会专题听取全区党史工作情况汇报" in cite.text
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOT))
+    shot = SCREENSHOT if os.environ.get("BULLETIN_WEB_SCREENSHOT") else Path(tempfile.mkdtemp()) / SCREENSHOT.name
+    assert browser.save_screenshot(str(shot))
 
     cite.click()
     mark = wait(browser).until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#article-body mark.evidence")))
