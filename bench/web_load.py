@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from bulletin_bot.web.auth import WEB_FILE, WebStore  # noqa: E402
+from bulletin_bot.web.auth import WEB_FILE, WebStore
 
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 

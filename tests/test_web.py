@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -18,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _shared import NEW_PDF, SEED, make_assistant
+from fake_telegram import FakeBotAPI
 
 from bulletin_bot import cli
 from bulletin_bot.assistant import Assistant
@@ -319,3 +323,42 @@ def test_cli_manages_users_and_tokens(tmp_path: Path, monkeypatch: pytest.Monkey
     assert cli.main(["web", "--host", "0.0.0.0", "--index", index]) == 1
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
     store.close()
+
+
+@pytest.mark.slow
+def test_serve_web_runs_the_bot_and_the_web_in_one_process(web: Server, fake_api: FakeBotAPI) -> None:
+    """``serve --web`` in a child process: one Assistant, and both faces' questions in the same stats."""
+    staff_id = 777
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = web.assistant.settings
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake_api.token,
+        "TELEGRAM_API_BASE_URL": fake_api.root_url,
+        "BULLETIN_ALLOWED_USERS": str(staff_id),
+        "BULLETIN_INDEX_DIR": str(settings.index_dir),
+        "BULLETIN_CORPUS_DIR": str(settings.corpus_dir),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bulletin_bot.cli", "serve", "--web", "--web-port", str(port)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        fake_api.wait_for(lambda f: bool(f.calls_to("getUpdates")), timeout=120)
+        with httpx.Client(base_url=url, headers={"authorization": f"Bearer {web.admin_token}"}, timeout=60) as c:
+            before = c.get("/api/stats").json()["by_face"]
+            assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]
+            fake_api.send_text(staff_id, QUESTION)
+            fake_api.wait_for(lambda f: bool(f.sent(staff_id)), timeout=60)
+            assert "2020年11月30日" in fake_api.texts(staff_id)[0]
+            after = c.get("/api/stats").json()["by_face"]
+        assert after["api"] == before.get("api", 0) + 1
+        assert after["telegram"] == before.get("telegram", 0) + 1
+    finally:
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    assert "Traceback" not in stderr
