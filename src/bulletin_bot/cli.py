@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = with_index(sub.add_parser("serve", help="run the Telegram bot (polling, or webhook with --webhook)"))
     p.add_argument("--webhook", help="public HTTPS URL for webhook mode (BULLETIN_WEBHOOK_URL)")
-    p.add_argument("--listen", help="webhook listening address (default 0.0.0.0)")
+    p.add_argument("--listen", help="webhook listening address (default 127.0.0.1, behind a reverse proxy)")
     p.add_argument("--port", type=int, help="webhook listening port (default 8443)")
     p.add_argument("--web", action="store_true", help="also run the web face, sharing the same Assistant")
     p.add_argument("--web-host", default="127.0.0.1", help="web face address (default 127.0.0.1)")

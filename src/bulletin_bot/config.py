@@ -54,9 +54,11 @@ class Settings:
     context_ttl_seconds: int = 600
     max_upload_bytes: int = 20_000_000
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy (docs/BOT.md)
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    send_retry_seconds: float = 300.0  # how long the bot keeps retrying one reply
+    send_queue_limit: int = 1000  # replies that may wait (429 pause, retries) before new ones are dropped
 
     @property
     def access_restricted(self) -> bool:
@@ -86,6 +88,8 @@ _ENV: dict[str, tuple[str, Any]] = {
     "BULLETIN_WEBHOOK_LISTEN": ("webhook_listen", str),
     "BULLETIN_WEBHOOK_PORT": ("webhook_port", int),
     "BULLETIN_WEBHOOK_SECRET": ("webhook_secret", str),
+    "BULLETIN_SEND_RETRY_SECONDS": ("send_retry_seconds", float),
+    "BULLETIN_SEND_QUEUE": ("send_queue_limit", int),
 }
 _SECRETS = {"telegram_token", "llm_api_key", "webhook_secret"}
 

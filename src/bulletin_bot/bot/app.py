@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import secrets
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +19,6 @@ from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,10 +28,12 @@ from telegram.ext import (
     filters,
 )
 
-from ..assistant import Assistant
+from ..assistant import Assistant, expand
 from ..config import Settings
 from ..errors import ConfigError
+from ..progress import NoProgress
 from . import handlers as h
+from .delivery import Delivery
 from .health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from .store import BotStore, RateLimiter
 
@@ -70,7 +73,8 @@ def build_application(settings: Settings, assistant: Assistant | None = None) ->
         .token(settings.telegram_token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=3))  # waits out 429 retry_after and retries
+        # Telegram's limits, one shared 429 pause, retries that never duplicate a message (delivery.py).
+        .rate_limiter(Delivery(deadline=settings.send_retry_seconds, queue_limit=settings.send_queue_limit))
         .concurrent_updates(True)  # a long ingest must not hold up everyone's questions
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -122,14 +126,84 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(h.on_error)
 
 
-def _open_assistant(settings: Settings, assistant: Assistant | None) -> Assistant:
-    """Load the index (building it from the corpus folder on first start) and warm the models up."""
-    assistant = assistant or Assistant(settings)
+def _open_assistant(assistant: Assistant) -> None:
+    """Load the index and warm the models up, so the first user does not wait for them."""
     started = time.perf_counter()
-    snap = assistant.snapshot()
-    assistant.search("党史工作", 1)  # loads the embedder and tokenizer before the first user waits
+    snap = assistant.snapshot()  # builds the index from the corpus folder when there is none
+    assistant.search("党史工作", 1)
     log.info("index ready: %d issues (%.1fs)", len(snap.issues), time.perf_counter() - started)
-    return assistant
+
+
+class BuildProgress:
+    """Progress of the first index build: log lines (at most one per stage step of 10 %) and an estimate."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.started = time.monotonic()
+        self.files = len(files)
+        # Before anything is measured: the model load plus about 2 s per issue file on two cores.
+        self._guess = 5.0 + 2.0 * len(files)
+        self._stage = ""
+        self._stage_started = self.started
+        self._total = 0
+        self._done = 0
+        self._logged = -1
+
+    def stage(self, name: str, total: int) -> None:
+        self._stage, self._total, self._done = name, total, 0
+        self._stage_started, self._logged = time.monotonic(), -1
+        log.info("building the index: %s (%d)", name, total)
+
+    def advance(self, n: int = 1) -> None:
+        self._done += n
+        if self._total:
+            tenth = int(10 * self._done / self._total)
+            if tenth > self._logged:
+                self._logged = tenth
+                log.info("building the index: %s %d/%d (%d%%)", self._stage, self._done, self._total, 10 * tenth)
+
+    def close(self) -> None:
+        pass
+
+    def seconds_left(self) -> int:
+        """Estimated seconds until the index is ready (embedding dominates and is extrapolated)."""
+        now = time.monotonic()
+        if self._stage == "embed" and self._done:
+            rate = (now - self._stage_started) / self._done
+            left = rate * (self._total - self._done) + 1.0
+        elif self._stage == "index":
+            left = 1.0
+        else:
+            left = self._guess - (now - self.started)
+        return max(1, round(left))
+
+
+async def _build_in_background(application: Application, state: h.BotState, progress: BuildProgress) -> None:
+    """First start without an index: build it while the bot already polls and tells users to wait."""
+    assistant = state.assistant
+    corpus = assistant.settings.corpus_dir
+    files = progress.files
+    log.info("no index in %s yet: building it from %d file(s) in %s, in the background",
+        assistant.settings.index_dir,
+        files,
+        corpus,
+    )
+
+    def build() -> None:
+        assistant.progress = progress
+        try:
+            _open_assistant(assistant)
+        finally:
+            assistant.progress = NoProgress()
+
+    try:
+        await asyncio.to_thread(build)
+    except Exception as exc:  # noqa: BLE001 - reported to users and in the log; the bot keeps polling
+        state.build_error = str(exc)
+        log.error("building the index failed: %s", exc)
+    else:
+        log.info("index built in %.1fs", time.monotonic() - progress.started)
+    finally:
+        state.building = None
 
 
 async def _post_init(application: Application) -> None:
@@ -137,13 +211,25 @@ async def _post_init(application: Application) -> None:
     if "state" in application.bot_data:
         return
     settings: Settings = application.bot_data["settings"]
-    assistant = await asyncio.to_thread(_open_assistant, settings, application.bot_data.get("assistant"))
+    assistant = application.bot_data.get("assistant") or Assistant(settings)
     store = BotStore(Path(settings.index_dir) / STORE_FILE)
     state = h.BotState(settings, assistant, store, RateLimiter(settings.rate_limit_per_minute))
     state.reload_access()
     application.bot_data["assistant"] = assistant
     application.bot_data["store"] = store
     application.bot_data["state"] = state
+    application.bot_data["heartbeat"] = asyncio.get_running_loop().create_task(
+        _heartbeat(Path(settings.index_dir) / HEARTBEAT_FILE)
+    )
+    if assistant.store.current_version() is None:
+        # The first start (a new deployment or image) can take minutes: poll at once, build meanwhile.
+        corpus = assistant.settings.corpus_dir
+        state.building = BuildProgress(expand([corpus]) if corpus.is_dir() else [])  # before any update runs
+        application.bot_data["build"] = asyncio.get_running_loop().create_task(
+            _build_in_background(application, state, state.building)
+        )
+    else:
+        await asyncio.to_thread(_open_assistant, assistant)
     if state.is_open:
         log.warning(
             "access is OPEN: BULLETIN_ALLOWED_USERS and BULLETIN_ALLOWED_CHATS are unset and nobody was"
@@ -153,9 +239,6 @@ async def _post_init(application: Application) -> None:
     if not settings.admin_ids:
         log.warning("BULLETIN_ADMIN_IDS is unset: nobody can upload issues or manage access from Telegram")
     await _set_commands(application, settings)
-    application.bot_data["heartbeat"] = asyncio.get_running_loop().create_task(
-        _heartbeat(Path(settings.index_dir) / HEARTBEAT_FILE)
-    )
     log.info("bot @%s is ready", application.bot.username)
 
 
@@ -181,6 +264,11 @@ async def _heartbeat(path: Path) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
+    build = application.bot_data.pop("build", None)
+    if build is not None and not build.done():
+        # A worker thread cannot be cancelled; the index build finishes (or is cut short with the
+        # process, leaving no half version behind: versions switch atomically).
+        log.info("stopping while the index is still being built")
     task = application.bot_data.pop("heartbeat", None)
     if task is not None:
         task.cancel()
@@ -190,6 +278,24 @@ async def _post_shutdown(application: Application) -> None:
     if store is not None:
         store.close()
     application.bot_data.pop("state", None)
+
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret token: BULLETIN_WEBHOOK_SECRET, else a random one for this run.
+
+    The bot registers the webhook itself (setWebhook with ``secret_token``), so a secret made up at
+    each start works without configuration; Telegram then sends it in every request's
+    X-Telegram-Bot-Api-Secret-Token header and the listener answers 403 to anything without it.
+    """
+    if settings.webhook_secret:
+        if not _SECRET.fullmatch(settings.webhook_secret):
+            raise ConfigError("BULLETIN_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return settings.webhook_secret
+    log.info("BULLETIN_WEBHOOK_SECRET is unset: using a random secret token for this run")
+    return secrets.token_urlsafe(32)
 
 
 class _QuietBootstrap(logging.Filter):
@@ -219,16 +325,15 @@ def serve(
     url = webhook_url or settings.webhook_url
     try:
         if url:
-            if not settings.webhook_secret:
-                log.warning(
-                    "BULLETIN_WEBHOOK_SECRET is unset: anyone who learns the webhook URL can post updates"
-                )
+            secret = webhook_secret(settings)
+            host = listen or settings.webhook_listen
+            log.info("webhook: listening on %s:%s for %s", host, port or settings.webhook_port, url)
             application.run_webhook(
-                listen=listen or settings.webhook_listen,
+                listen=host,
                 port=port or settings.webhook_port,
                 url_path=urlsplit(url).path.lstrip("/"),
                 webhook_url=url,
-                secret_token=settings.webhook_secret,
+                secret_token=secret,  # registered with setWebhook; other requests get 403
                 allowed_updates=ALLOWED_UPDATES,
                 bootstrap_retries=3,
             )

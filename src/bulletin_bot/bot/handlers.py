@@ -8,7 +8,9 @@ switches versions atomically underneath them.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from ..dialogue import Conversation
 from ..errors import BulletinError, IndexBusy, NotFound, ParseError, QuestionError
 from ..progress import NoProgress
 from . import render
+from .delivery import DeliveryError, html_to_plain
 from .progress import MessageProgress
 from .store import BotStore, RateLimiter, StoredHit
 
@@ -47,6 +50,9 @@ class BotState:
     corpus_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     allowed: frozenset[int] = frozenset()  # from /allow (SQLite), cached
     denied: frozenset[int] = frozenset()  # from /deny (SQLite), cached
+    building: Any = None  # app.BuildProgress while the first index build runs in the background
+    build_error: str | None = None  # why that build failed
+    refused_at: dict[int, float] = field(default_factory=dict)  # outsiders: when they were last told
 
     def reload_access(self) -> None:
         self.allowed, self.denied = self.store.access()
@@ -103,21 +109,67 @@ async def _refuse(update: Update) -> None:
     await _reply(update, text)
 
 
+REFUSAL_INTERVAL = 60.0  # seconds: an outsider is told once a minute, whatever they send
+
+
+def _should_tell(state: BotState, user_id: int | None) -> bool:
+    """Once per user per minute, so a flood from outsiders costs no replies (and no sending budget)."""
+    now = time.monotonic()
+    key = user_id or 0
+    if now - state.refused_at.get(key, -REFUSAL_INTERVAL) < REFUSAL_INTERVAL:
+        return False
+    if len(state.refused_at) > 10_000:  # forget old entries rather than grow without bound
+        state.refused_at = {k: t for k, t in state.refused_at.items() if now - t < REFUSAL_INTERVAL}
+    state.refused_at[key] = now
+    return True
+
+
 async def _require_access(update: Update, state: BotState) -> bool:
+    """The first check of every handler: no work (and at most one reply a minute) for outsiders."""
     user_id, chat_id = _ids(update)
     if state.may_ask(user_id, chat_id):
         return True
-    log.info("refused user %s in chat %s", user_id, chat_id)
-    await _refuse(update)
+    if _should_tell(state, user_id):
+        log.info("refused user %s in chat %s", user_id, chat_id)
+        await _refuse(update)
+    else:
+        log.debug("refused user %s in chat %s again (not told)", user_id, chat_id)
+    return False
+
+
+async def _index_ready(update: Update, state: BotState) -> bool:
+    """False (after telling the user) while the first index build runs, or when it failed."""
+    if state.building is not None:
+        text = f"⏳ 正在建立索引（约 {state.building.seconds_left()} 秒）…请稍后再问。"
+    elif state.build_error is not None:
+        text = f"❌ 索引没能建立：{render.esc(render.trim(state.build_error, 300))}\n请管理员检查语料目录后发送 /reindex。"
+    else:
+        return True
+    if update.callback_query is not None:
+        await update.callback_query.answer(html_to_plain(text), show_alert=True)
+    else:
+        await _reply(update, text)
     return False
 
 
 async def _require_admin(update: Update, state: BotState) -> bool:
-    user_id, _ = _ids(update)
+    user_id, chat_id = _ids(update)
     if state.is_admin(user_id):
         return True
     log.info("non-admin %s tried an admin action", user_id)
-    await _reply(update, "抱歉，这项操作仅限管理员。")
+    if state.may_ask(user_id, chat_id):
+        await _reply(update, "抱歉，这项操作仅限管理员。")
+    elif _should_tell(state, user_id):  # outsiders: the once-a-minute refusal
+        await _refuse(update)
+    return False
+
+
+async def _require_private(update: Update) -> bool:
+    """Admin reports show other users' ids and questions: never in a group, where others read along."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        return True
+    await _reply(update, "这条命令会显示其他用户的 ID 和问题，请在与我的私聊中使用。")
     return False
 
 
@@ -174,6 +226,8 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
     if not await _require_access(update, state):
         return
     if not await _within_rate(update, state):
+        return
+    if not await _index_ready(update, state):
         return
     try:
         question = check_question(text)
@@ -261,6 +315,8 @@ async def on_button(update: Update, context: Context) -> None:
     if not state.may_ask(user_id, chat_id):
         await query.answer("抱歉，您没有权限。", show_alert=True)
         return
+    if not await _index_ready(update, state):
+        return
     kind, _, raw = query.data.partition(":")
     record = await asyncio.to_thread(state.store.hits_for, int(raw)) if raw.isdigit() else None
     # Buttons only ever show passages to the chat the question was asked in (or to an admin).
@@ -269,16 +325,20 @@ async def on_button(update: Update, context: Context) -> None:
         return
     _, answered, hits = record
     await query.answer()
-    if kind == "src" and hits:
+    gone = "这篇文章所在的简报已从索引中移除。"
+    if kind == "src":
+        if not hits or hits[0].purged:
+            await _reply(update, gone)
+            return
         first = hits[0]
         article = await asyncio.to_thread(state.assistant.article, first.issue_id, first.article_no)
         if article is None:
-            await _reply(update, "这篇文章所在的简报已从索引中移除。")
+            await _reply(update, gone)
             return
         for part in render.article_messages(article, first.citation):
             await _reply(update, part, do_quote=False)
     elif kind == "more":
-        rest = hits[1:] if answered else hits
+        rest = [h for h in (hits[1:] if answered else hits) if not h.purged]  # removed issues: never shown
         if not rest:
             await _reply(update, "没有更多结果了。")
             return
@@ -294,8 +354,11 @@ async def start(update: Update, context: Context) -> None:
     state = state_of(context)
     user_id, chat_id = _ids(update)
     if not state.may_ask(user_id, chat_id):
-        await _reply(update, "您好！我是简报问答机器人。")
-        await _refuse(update)
+        if _should_tell(state, user_id):
+            await _reply(update, "您好！我是简报问答机器人。")
+            await _refuse(update)
+        return
+    if not await _index_ready(update, state):
         return
     issues = await asyncio.to_thread(state.assistant.issues)
     span = render.date_range(issues)
@@ -356,7 +419,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def issues_command(update: Update, context: Context) -> None:
     state = state_of(context)
-    if not await _require_access(update, state):
+    if not (await _require_access(update, state) and await _index_ready(update, state)):
         return
     issues = await asyncio.to_thread(state.assistant.issues)
     await _reply(update, render.issues_html(issues))
@@ -364,7 +427,7 @@ async def issues_command(update: Update, context: Context) -> None:
 
 async def latest_command(update: Update, context: Context) -> None:
     state = state_of(context)
-    if not await _require_access(update, state):
+    if not (await _require_access(update, state) and await _index_ready(update, state)):
         return
 
     def newest() -> tuple[Any, list[dict[str, Any]]] | None:
@@ -389,6 +452,8 @@ async def search_command(update: Update, context: Context) -> None:
         return
     if not await _within_rate(update, state):
         return
+    if not await _index_ready(update, state):
+        return
     await _typing(context, update.effective_chat.id if update.effective_chat else None)
     try:
         hits = await asyncio.to_thread(state.assistant.search, query, 5)
@@ -404,12 +469,22 @@ async def search_command(update: Update, context: Context) -> None:
 # --- admin: access ---------------------------------------------------------------------------
 
 
-def _parse_ids(args: list[str]) -> list[int] | None:
-    try:
-        ids = [int(a) for a in args]
-    except ValueError:
-        return None
-    return ids or None
+INT64_MAX = 2**63 - 1
+_ID = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+
+
+def _parse_ids(args: list[str]) -> tuple[list[int], list[str]]:
+    """(valid ids, rejected arguments). An id is ASCII digits with an optional minus (no ``1_000``,
+    no full-width ``５５５``), within int64 and non-zero, as Telegram ids are."""
+    ids: list[int] = []
+    bad: list[str] = []
+    for arg in args:
+        value = int(arg) if _ID.fullmatch(arg) else 0
+        if value == 0 or not -INT64_MAX - 1 <= value <= INT64_MAX:
+            bad.append(arg)
+        elif value not in ids:
+            ids.append(value)
+    return ids, bad
 
 
 async def _set_access(update: Update, context: Context, allowed: bool) -> None:
@@ -417,15 +492,19 @@ async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     if not await _require_admin(update, state):
         return
     verb = "allow" if allowed else "deny"
-    ids = _parse_ids(context.args or [])
-    if ids is None:
-        await _reply(update, f"用法：<code>/{verb} ID</code>（用户 ID 为正数，群 ID 为负数），可写多个。")
+    ids, bad = _parse_ids(context.args or [])
+    if bad or not ids:
+        shown = "、".join(f"<code>{render.esc(render.trim(b, 30))}</code>" for b in bad[:5])
+        await _reply(
+            update,
+            (f"无效的 ID：{shown}，没有做任何改动。\n" if bad else "")
+            + f"用法：<code>/{verb} ID</code>（用户 ID 为正数，群 ID 为负数，只用半角数字），可写多个。",
+        )
         return
     admin, _ = _ids(update)
 
     def change() -> None:
-        for ident in ids:
-            state.store.set_access(ident, allowed, admin or 0)
+        state.store.set_access_many(ids, allowed, admin or 0)
         state.reload_access()
 
     await asyncio.to_thread(change)
@@ -455,6 +534,9 @@ async def _corpus_change(update: Update, context: Context, title: str, job: Any)
     ``job()`` runs in a worker thread and returns a message (str) or an IngestReport.
     """
     state = state_of(context)
+    if state.building is not None:  # (after a failed first build, /reindex or an upload may retry)
+        await _index_ready(update, state)
+        return
     if state.corpus_lock.locked():
         await _reply(update, "⏳ 正在处理另一项简报变更，请等它完成后再试。")
         return None
@@ -485,12 +567,30 @@ async def _corpus_change(update: Update, context: Context, title: str, job: Any)
         except BulletinError as exc:
             await progress.finish(f"❌ 操作失败：{render.esc(exc)}\n索引未改动。")
             return None
+        except OSError as exc:  # the corpus or index folder: name too long, read-only, disk full…
+            log.warning("%s failed: %s", title, exc)
+            await progress.finish(f"❌ {_os_problem(exc, title, state)}\n索引未改动。")
+            return None
         if isinstance(result, str):
             await progress.finish(result)
             return None
+        state.build_error = None
         sections = await asyncio.to_thread(_sections, state.assistant, [i.id for i in result.added])
         await progress.finish(render.ingest_summary(result, sections))
         return result  # type: ignore[no-any-return]
+
+
+def _os_problem(exc: OSError, title: str, state: BotState) -> str:
+    """An OSError from writing the corpus or the index, in words an admin can act on."""
+    if exc.errno == errno.ENAMETOOLONG:
+        size = len(title.encode("utf-8"))
+        return f"文件名太长（{size} 字节，系统最多允许 255 字节）：请把文件改个短一些的名字再发送。"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        where = render.esc(exc.filename or state.settings.corpus_dir)
+        return f"无法写入 {where}：目录是只读的或没有写权限。请管理员检查语料目录和索引目录的挂载与权限。"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "磁盘空间不足，文件没有保存。请管理员清理磁盘（语料目录和索引目录所在的分区）后再试。"
+    return f"写入文件失败：{render.esc(exc.strerror or exc)}"
 
 
 def _sections(assistant: Assistant, issue_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -571,6 +671,8 @@ async def remove_command(update: Update, context: Context) -> None:
             raise NotFound(f"索引里没有编号为 {issue_id} 的简报，用 /issues 查看编号。")
         name = render.issue_name(known[issue_id])
         moved = state.assistant.remove(issue_id)
+        purged = state.store.purge_issue(issue_id)  # old 「更多结果」/「原文」 buttons must not show it
+        log.info("removed issue %s; purged its passages from %d stored answers", issue_id, purged)
         where = "，文件已移到语料目录的 .removed/ 下" if moved else ""
         return f"🗑 已移除 {render.esc(name)}（<code>{render.esc(issue_id)}</code>）{where}。"
 
@@ -579,7 +681,9 @@ async def remove_command(update: Update, context: Context) -> None:
 
 async def stats_command(update: Update, context: Context) -> None:
     state = state_of(context)
-    if not await _require_admin(update, state):
+    if not (await _require_admin(update, state) and await _require_private(update)):
+        return
+    if not await _index_ready(update, state):
         return
     stats = await asyncio.to_thread(state.store.stats)
     issues = await asyncio.to_thread(state.assistant.issues)
@@ -601,7 +705,7 @@ async def stats_command(update: Update, context: Context) -> None:
 
 async def unanswered_command(update: Update, context: Context) -> None:
     state = state_of(context)
-    if not await _require_admin(update, state):
+    if not (await _require_admin(update, state) and await _require_private(update)):
         return
     rows = await asyncio.to_thread(state.store.unanswered, 20)
     if not rows:
@@ -629,6 +733,11 @@ async def on_other_private(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """One place for unexpected errors: log with traceback, tell the user, keep running."""
+    if isinstance(context.error, DeliveryError):
+        # Already logged by delivery.py. Either the reply probably arrived (no response came back) or
+        # Telegram cannot be reached: an apology would be a spurious message, or would fail too.
+        log.info("update not completed: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -48,6 +48,15 @@ class StoredHit:
         c = hit.chunk.citation
         return cls(c.issue_id, hit.chunk.article_no, dict(vars(c)), hit.chunk.text)
 
+    @classmethod
+    def tombstone(cls, issue_id: str) -> StoredHit:
+        """What is left of a passage of a removed issue: no text, no citation."""
+        return cls(issue_id, -1, {}, "")
+
+    @property
+    def purged(self) -> bool:
+        return self.article_no < 0 and not self.text
+
 
 __all__ = ["BotStore", "RateLimiter", "Stats", "StoredHit"]
 
@@ -77,11 +86,48 @@ class BotStore:
     # --- access ------------------------------------------------------------------------------
 
     def set_access(self, ident: int, allowed: bool, admin: int) -> None:
-        self._run(
-            "INSERT INTO access (id, allowed, by_admin, at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET allowed=excluded.allowed, by_admin=excluded.by_admin, at=excluded.at",
-            (ident, int(allowed), admin, time.time()),
-        )
+        self.set_access_many([ident], allowed, admin)
+
+    def set_access_many(self, idents: list[int], allowed: bool, admin: int) -> None:
+        """All ids or none: one transaction (the caller has validated them)."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO access (id, allowed, by_admin, at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(id) DO UPDATE SET allowed=excluded.allowed, by_admin=excluded.by_admin,"
+                    " at=excluded.at",
+                    [(ident, int(allowed), admin, now) for ident in idents],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def purge_issue(self, issue_id: str) -> int:
+        """Forget a removed issue's passages behind old answers' buttons; returns the answers changed."""
+        changed = 0
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, hits FROM questions WHERE instr(hits, ?) > 0", (json.dumps(issue_id, ensure_ascii=False),)
+            ).fetchall()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for qid, payload in rows:
+                    hits = json.loads(payload or "[]")
+                    # A tombstone keeps each passage's place (the first is the answer's source).
+                    kept = [vars(StoredHit.tombstone(issue_id)) if h.get("issue_id") == issue_id else h for h in hits]
+                    if kept != hits:
+                        self._db.execute(
+                            "UPDATE questions SET hits=? WHERE id=?", (json.dumps(kept, ensure_ascii=False), qid)
+                        )
+                        changed += 1
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return changed
 
     def access(self) -> tuple[frozenset[int], frozenset[int]]:
         """(ids allowed with /allow, ids denied with /deny)."""

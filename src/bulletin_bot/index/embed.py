@@ -62,8 +62,8 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str) -> None:
         try:
             from sentence_transformers import SentenceTransformer
-        except ImportError:  # pragma: no cover - it is a core dependency, but say what to do
-            raise ConfigError("sentence-transformers is not installed: pip install sentence-transformers") from None
+        except ImportError:  # the `st` extra
+            raise ConfigError("sentence-transformers is not installed: pip install 'bulletin-bot[st]'") from None
         self.name = f"sentence-transformers:{model}"
         lowered = model.lower()
         prompts: dict[str, str] = {}
