@@ -812,10 +812,10 @@ class FakeBotAPI:
         def back_online() -> None:
             self._offline.wait(max(0.0, started + seconds - time.monotonic()))
             with self._lock:
-                self.outages.append((started, time.monotonic()))
-                if self._stopping:
-                    return
-                self._listen()
+                ended = time.monotonic()
+                if not self._stopping:
+                    self._listen()
+                self.outages.append((started, ended))  # after listening: a test may call at once
 
         threading.Thread(target=back_online, name="FakeBotAPI-outage", daemon=True).start()
 
