@@ -369,8 +369,8 @@ async def test_remove_purges_the_issue_from_old_answer_buttons(
     assert "已从索引中移除" in shown
     for text in removed_texts:
         assert text[:20] not in shown
-    with contextlib.closing(sqlite3.connect(app.bot_data["store"].path)) as db:
-        stored = "".join(h for (h,) in db.execute("SELECT hits FROM questions"))
+    with contextlib.closing(sqlite3.connect(app.bot_data["store"].usage.path)) as db:
+        stored = "".join(h or "" for (h,) in db.execute("SELECT payload FROM questions"))
     assert not any(text[:20] in stored for text in removed_texts)
 
 

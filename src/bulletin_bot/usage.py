@@ -11,6 +11,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,30 @@ class UsageLog:
                 (face, str(user), str(chat), question, int(answered), time.time(), answer, data),
             )
             return int(cur.lastrowid or 0)
+
+    def rewrite_payloads(self, face: str, needle: str, rewrite: Callable[[Any], Any]) -> int:
+        """Replace the payloads of one face whose JSON contains ``needle`` by ``rewrite(payload)``, in one
+        transaction (the bot purges a removed issue's passages this way); returns the rows changed."""
+        changed = 0
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, payload FROM questions WHERE face=? AND instr(payload, ?) > 0", (face, needle)
+            ).fetchall()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for qid, data in rows:
+                    payload = json.loads(data)
+                    new = rewrite(payload)
+                    if new != payload:
+                        self._db.execute(
+                            "UPDATE questions SET payload=? WHERE id=?", (json.dumps(new, ensure_ascii=False), qid)
+                        )
+                        changed += 1
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return changed
 
     def record(self, question_id: int) -> Record | None:
         rows = self._run(

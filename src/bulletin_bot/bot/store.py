@@ -7,6 +7,7 @@ It lives beside the index (``index_dir/bot.sqlite``); the index only looks at ``
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -106,28 +107,15 @@ class BotStore:
             self._db.execute("COMMIT")
 
     def purge_issue(self, issue_id: str) -> int:
-        """Forget a removed issue's passages behind old answers' buttons; returns the answers changed."""
-        changed = 0
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, hits FROM questions WHERE instr(hits, ?) > 0", (json.dumps(issue_id, ensure_ascii=False),)
-            ).fetchall()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for qid, payload in rows:
-                    hits = json.loads(payload or "[]")
-                    # A tombstone keeps each passage's place (the first is the answer's source).
-                    kept = [vars(StoredHit.tombstone(issue_id)) if h.get("issue_id") == issue_id else h for h in hits]
-                    if kept != hits:
-                        self._db.execute(
-                            "UPDATE questions SET hits=? WHERE id=?", (json.dumps(kept, ensure_ascii=False), qid)
-                        )
-                        changed += 1
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        return changed
+        """Forget a removed issue's passages behind old answers' buttons; returns the answers changed.
+
+        A tombstone keeps each passage's place (the first one is the answer's source).
+        """
+
+        def purge(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [vars(StoredHit.tombstone(issue_id)) if h.get("issue_id") == issue_id else h for h in hits]
+
+        return self.usage.rewrite_payloads("telegram", json.dumps(issue_id, ensure_ascii=False), purge)
 
     def access(self) -> tuple[frozenset[int], frozenset[int]]:
         """(ids allowed with /allow, ids denied with /deny)."""
