@@ -257,3 +257,107 @@ def test_reader_only_ever_raises_its_own_error_on_bytes(data: bytes) -> None:
             parse_file(Path(f"fuzz{suffix}"), data)
         except ParseError:
             pass
+
+
+# --- layouts of issue #10 (tests/fixtures/make_layouts.py) ----------------------------------
+
+LAYOUT2_PDF = FIXTURES / "bulletin-2021-01-layout2.pdf"
+
+
+def full_structure(b: Bulletin) -> dict:
+    """Everything a citation and a chunk depend on, in the .expected.json format of make_layouts.py."""
+    return {
+        "sections": [
+            {
+                "name": s.name,
+                "articles": [
+                    {
+                        "title": a.title,
+                        "subtitle": a.subtitle,
+                        "source": a.source,
+                        "brief": a.brief,
+                        "paragraphs": list(a.paragraphs),
+                    }
+                    for a in s.articles
+                ],
+            }
+            for s in b.sections
+        ],
+        "distribution": list(b.distribution),
+    }
+
+
+@pytest.mark.parametrize("name", ["jiangbei-2024-03.txt", "nanan-2024-06.txt"])
+def test_layout_fixture_parses_to_exactly_its_expected_structure(name: str) -> None:
+    """jiangbei: date lines split off the first sentence, 期号+总期号, five attribution forms;
+    nanan: paragraph ends width alone misses, kept indents, a narrower brief column, derived titles."""
+    expected = json.loads((FIXTURES / name.replace(".txt", ".expected.json")).read_text("utf-8"))
+    b = parse_file(FIXTURES / name)
+    assert {k: getattr(b.issue, k) for k in expected["issue"]} == expected["issue"]
+    got = full_structure(b)
+    assert [s["name"] for s in got["sections"]] == [s["name"] for s in expected["sections"]]
+    for got_s, exp_s in zip(got["sections"], expected["sections"], strict=True):
+        assert got_s == exp_s, got_s["name"]
+    assert got["distribution"] == expected["distribution"]
+
+
+def test_second_pdf_layout_of_the_seed_parses_exactly_like_the_first(seed_pdf: Bulletin) -> None:
+    """Noto Serif, narrow margins, a left-set ―― subtitle wrapped with a hanging indent."""
+    b = parse_file(LAYOUT2_PDF)
+    assert full_structure(b) == full_structure(seed_pdf)
+    assert b.sections[1].articles[0].subtitle == "——积极推进市直机关“读党史、守初心、担使命”活动深入开展"
+    assert (b.issue.id, b.issue.title, b.issue.number) == (seed_pdf.issue.id, "党史工作动态", "2021年第1期")
+
+
+def test_seed_text_export_has_the_paragraphs_of_its_pdf(seed: Bulletin, seed_pdf: Bulletin) -> None:
+    """The PDF's indents are the truth; the text export lost them (and a nearly full last line)."""
+    assert [a.paragraphs for _, a in seed.articles()] == [a.paragraphs for _, a in seed_pdf.articles()]
+
+
+def lines_of(*texts: str, full: bool | None = None) -> list[Line]:
+    return [Line(t, 1, full=full) for t in texts]
+
+
+def test_a_date_line_split_off_its_sentence_is_body_not_title() -> None:
+    lines = lines_of("【要闻】", "北碚区举办抗战史料展", "5月9日", "，北碚区在区图书馆举办抗战史料展。", "（区档案馆供稿）")
+    article = parse_lines(lines, "x.txt").sections[0].articles[0]
+    assert article.title == "北碚区举办抗战史料展"
+    assert article.paragraphs == ("5月9日，北碚区在区图书馆举办抗战史料展。",)
+
+
+@pytest.mark.parametrize(
+    ("tail", "source"),
+    [
+        (["（渝北区委党史研究室供稿）"], "渝北区委党史研究室"),
+        (["（供稿：渝北区委党史研究室）"], "渝北区委党史研究室"),
+        (["（来源：渝北区融媒体中心）"], "渝北区融媒体中心"),
+        (["供稿：渝北区委党史研究室"], "渝北区委党史研究室"),
+        (["作者：张明远", "责编：李佳"], "张明远"),
+        (["责编：李佳"], "李佳"),
+        (["编辑：渝北区委党史研究室 王蕾"], "渝北区委党史研究室 王蕾"),
+    ],
+)
+def test_every_attribution_form_is_the_source_not_body_text(tail: list[str], source: str) -> None:
+    lines = lines_of("【工作动态】", "渝北区召开党史工作会议", "6月3日，渝北区召开党史工作会议，部署全年任务。", *tail)
+    lines += lines_of("【信息短波】", "6月5日，渝北区委党史研究室完成口述史采集。", "（渝北区委党史研究室供稿）")
+    b = parse_lines(lines, "x.txt")
+    article = b.sections[0].articles[0]
+    assert (article.title, article.source) == ("渝北区召开党史工作会议", source)
+    assert article.paragraphs == ("6月3日，渝北区召开党史工作会议，部署全年任务。",)
+    assert [s.name for s in b.sections] == ["工作动态", "信息短波"] and len(b.sections[1].articles) == 1
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "title"),
+    [
+        ("4月20日，綦江区委党史研究室赴东溪镇开展红色资源调研。", "綦江区委党史研究室赴东溪镇开展红色资源调研"),
+        ("在中国共产党迎来103周年华诞之际，铜梁区举办“党旗飘扬”主题展览。", "铜梁区举办“党旗飘扬”主题展览"),
+        ("根据市委安排，11月3日上午，合川区委党史研究室召开专题会议。", "合川区委党史研究室召开专题会议"),
+        ("近日，经过半年的整理，荣昌区完成《荣昌党史大事记》编写。", "荣昌区完成《荣昌党史大事记》编写"),
+        ("日前大足区委党史研究室编印的《大足红色故事》出版发行。", "大足区委党史研究室编印的《大足红色故事》出版发行"),
+    ],
+)
+def test_derived_brief_title_is_the_first_clause_with_a_subject_and_a_verb(paragraph: str, title: str) -> None:
+    lines = lines_of("【信息短波】", paragraph, "（区委党史研究室供稿）")
+    brief = parse_lines(lines, "x.txt").sections[0].articles[0]
+    assert brief.brief and brief.title == title

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import ParseError
 from ..model import Article, Bulletin, Issue, Section
 from .read import Line, PageCallback, read_lines
-from .text import CLAUSE_END, join_lines, nospace, squeeze
+from .text import CLAUSE_END, SENTENCE_END, join_lines, nospace, squeeze
 
 HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】$")
 BULLET = re.compile(r"^[●○◆◇■□•▪►★☆]\s*")
@@ -32,8 +33,25 @@ NUMBER = re.compile(
 MASTHEAD_NOISE = re.compile(r"^(?:[（(]?\s*内部(?:资料|刊物|参考)|注意保存|秘密|机密|密级|[（(]?\s*此件)")
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十]+[，、])")
 TOC_PAGE = re.compile(r"[.·…．\s]*\d{1,3}\s*$")
-SUBTITLE = re.compile(r"^[—–－\-]{1,2}")
+SUBTITLE = re.compile(r"^[—–－―─\-]{1,2}")
 MAX_TITLE_LINES = 4
+# 供稿：…  来源：…  作者：…  责编：… on a line of their own (bracketed forms are SOURCE).
+ATTRIBUTION = re.compile(
+    r"^(?:供稿单位|供稿|来源|稿源|作者|撰稿|文|责编|责任编辑|编辑|通讯员)\s*[：:]\s*(?P<unit>[^（）()：:。]{2,40})$"
+)
+# A date on its own line (a bold run the exporter split off its sentence) is never part of a title.
+DATELINE = re.compile(
+    r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日|[上中下]旬|初|底|中旬)?(?:上午|下午|晚上|晚|凌晨|春|夏|秋|冬)?$"
+)
+NO_LINE_START = "，。、；：？！）》」』”’…%·"
+# Openings of a new paragraph in Chinese reports: meeting verbs, a speaker and a verb of saying.
+TOPIC_START = re.compile(
+    r"^(?:首先|其次|此外|另外|会上|会后|据悉|据了解|下一步|近年来|今年以来"
+    r"|会议(?:指出|强调|要求|认为|决定|号召|提出|听取|审议|传达|明确)"
+    r"|[^，。、；：“”（）]{2,13}?(?:(?:指出|强调|要求|表示|认为)[，：]|作总结讲话))"
+)
+ORDINAL = "一二三四五六七八九十"
+ORDINAL_IS = re.compile(rf"^([{ORDINAL}])是")
 
 
 @dataclass
@@ -113,7 +131,7 @@ def _masthead(lines: list[Line]) -> tuple[str | None, str | None, str | None, st
                 number = rest
             continue
         if NUMBER.match(nospace(text)):
-            number = squeeze(text)
+            number = nospace(text)
             continue
         plain = text.strip("《》〈〉")
         if title is None and len(plain) <= 20 and not any(ch in plain for ch in CLAUSE_END) and date is None:
@@ -233,11 +251,15 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
     for i, line in enumerate(lines):
         text = line.text
         m = SOURCE.search(text)
-        if m:
-            before = text[: m.start()].strip()
+        bare = ATTRIBUTION.match(squeeze(text)) if not m else None
+        if bare and not current and segments:
+            continue  # a second attribution line (作者：… then 责编：…): the first one names the source
+        if m or bare:
+            before = text[: m.start()].strip() if m else ""
             if before:
                 current.append(replace(line, text=before, full=False))
-            segments.append(_Segment(current, squeeze(m.group("u1") or m.group("u2"))))
+            unit = m.group("u1") or m.group("u2") if m else bare.group("unit")  # type: ignore[union-attr]
+            segments.append(_Segment(current, squeeze(unit)))
             current = []
             continue
         if current and toc_titles and _starts_toc_title(lines, i, toc_titles) and not current[-1].full:
@@ -258,20 +280,31 @@ def _starts_toc_title(lines: list[Line], i: int, toc_titles: list[str]) -> bool:
     return False
 
 
-def _title_like(line: Line) -> bool:
+def _title_like(line: Line, nxt: Line | None = None) -> bool:
     text = squeeze(line.text)
-    if not text or text[-1] in CLAUSE_END or len(text) > 40 or ENUMERATOR.match(text):
-        return False
-    if re.search(r"[。，；]", text):
-        return False  # titles carry no sentence punctuation (the contents still confirm odd ones)
+    if not _title_text(text) or (nxt is not None and nxt.text.lstrip()[:1] in NO_LINE_START):
+        return False  # the sentence goes on in the next line: body text
     if line.centered is not None:  # PDF geometry knows
         return line.centered or SUBTITLE.match(text) is not None
     return not line.full
 
 
+def _title_text(text: str) -> bool:
+    """Text that can be (part of) a title: short, no sentence punctuation, not a date line."""
+    if not text or text[-1] in CLAUSE_END or len(text) > 40 or ENUMERATOR.match(text):
+        return False
+    if DATELINE.match(nospace(text)) and re.search(r"\d|[上中下]旬", text):
+        return False
+    return not re.search(r"[。，；]", text)  # the contents still confirm odd titles
+
+
 def _title_block(lines: list[Line], toc_titles: list[str]) -> int:
     """How many leading lines of an article are its title (and —— subtitle)."""
     limit = min(MAX_TITLE_LINES + 2, len(lines) - 1)
+
+    def like(k: int) -> bool:
+        return _title_like(lines[k], lines[k + 1] if k + 1 < len(lines) else None)
+
     joined = ""
     n = 0
     for k in range(1, min(MAX_TITLE_LINES, limit) + 1):
@@ -280,14 +313,26 @@ def _title_block(lines: list[Line], toc_titles: list[str]) -> int:
             n = k  # the contents confirm the title even where a line looked like body text
             break
     else:
-        while n < limit and _title_like(lines[n]):
+        while n < limit and like(n):
             n += 1
-        return n
+        return _subtitle_tail(lines, n, limit)
     # A —— subtitle (possibly wrapped) follows a title the contents confirmed.
-    if n < limit and SUBTITLE.match(squeeze(lines[n].text)) and _title_like(lines[n]):
+    if n < limit and SUBTITLE.match(squeeze(lines[n].text)) and like(n):
         n += 1
-        while n < limit and _title_like(lines[n]) and not lines[n].hard:
+        while n < limit and like(n) and not lines[n].hard:
             n += 1
+        n = _subtitle_tail(lines, n, limit)
+    return n
+
+
+def _subtitle_tail(lines: list[Line], n: int, limit: int) -> int:
+    """A subtitle line that reaches the margin goes on in the next line, set flush or hanging, not centred."""
+    start = next((k for k in range(n) if SUBTITLE.match(squeeze(lines[k].text))), None)
+    while start is not None and n < limit and lines[n - 1].full and not lines[n].indented:
+        text = squeeze(lines[n].text)
+        if not _title_text(text) or lines[n].full or lines[n + 1].text.lstrip()[:1] in NO_LINE_START:
+            break
+        n += 1
     return n
 
 
@@ -305,7 +350,7 @@ def _article(segment: _Segment, toc_titles: list[str]) -> Article | None:
     for line in head:
         text = squeeze(line.text)
         if subtitle_parts or (SUBTITLE.match(text) and title_parts):
-            subtitle_parts.append(text)
+            subtitle_parts.append(SUBTITLE.sub("——", text, count=1) if not subtitle_parts else text)
         else:
             title_parts.append(text)
     title = _join_all(title_parts)
@@ -328,32 +373,111 @@ def _join_all(parts: list[str]) -> str:
 
 
 def _paragraphs(lines: list[Line]) -> list[str]:
-    """Rejoin wrapped lines: a line that stops short of the margin ends its paragraph."""
+    """Rejoin wrapped lines into paragraphs.
+
+    A line that stops short of the margin ends its paragraph. Text exports need more evidence than
+    width: the margin is this article's own (a brief column is narrower than the page), and a
+    sentence that ends at the margin still ends a paragraph when the next line opens a new topic
+    (二是…, 会议强调…) or is shorter by the first-line indent the export dropped.
+    """
+    full_width = _article_width(lines)
     paragraphs: list[str] = []
     current = ""
     ended = False
-    for line in lines:
+    for k, line in enumerate(lines):
         text = squeeze(line.text)
+        if text[:1] in NO_LINE_START:  # closing punctuation never starts a paragraph (a split-off run)
+            current = join_lines(current, text)
+            ended = _ends(line, full_width)
+            continue
         enumerated = ENUMERATOR.match(text) is not None and current[-1:] in ("。", "！", "？")
+        if current and not ended and full_width and current[-1:] in SENTENCE_END and line.indented is None:
+            ended = (
+                TOPIC_START.match(text) is not None
+                or _next_ordinal(current, text)
+                or _short_by_indent(line, lines[k + 1 : k + 2], full_width)
+            )
         if current and (ended or line.hard or line.indented or enumerated):
             paragraphs.append(current)
             current = ""
         current = join_lines(current, text)
-        ended = line.hard or line.full is False
+        ended = _ends(line, full_width)
     if current:
         paragraphs.append(current)
     return [squeeze(p) for p in paragraphs if p.strip()]
 
 
+def _next_ordinal(paragraph: str, text: str) -> bool:
+    """二是… after a paragraph that opened with 一是…: sibling points, one paragraph each.
+
+    (二是 inside a paragraph that opened otherwise is an inline list and stays.)
+    """
+    m, prev = ORDINAL_IS.match(text), ORDINAL_IS.match(paragraph)
+    return bool(m and prev and ORDINAL.find(m.group(1)) == ORDINAL.find(prev.group(1)) + 1)
+
+
+def _article_width(lines: list[Line]) -> int | None:
+    """The full line of a text export's article: the median width of lines that end mid-sentence.
+
+    Such a line must have reached the margin, so its width is the column's, whatever the file's.
+    """
+    widths = [ln.width for ln in lines[:-1] if ln.width and squeeze(ln.text)[-1:] not in SENTENCE_END + "”）"]
+    return int(statistics.median(widths)) if len(widths) >= 2 else None
+
+
+def _ends(line: Line, full_width: int | None) -> bool:
+    if line.hard:
+        return True
+    if full_width is not None and line.width is not None:
+        return line.width < full_width - 5  # justified text squeezes punctuation: a few cells short is full
+    return line.full is False
+
+
+def _short_by_indent(line: Line, following: list[Line], full_width: int) -> bool:
+    """A paragraph's first line with its two-character indent lost: 4 cells short, and not its last."""
+    if line.width is None or re.search(r"[0-9A-Za-z]", line.text):
+        return False  # digits and Latin make lines uneven anyway
+    goes_on = bool(following) and following[0].text.lstrip()[:1] not in NO_LINE_START
+    return full_width - 6 <= line.width <= full_width - 3 and goes_on
+
+
+# Verbs that make a clause a statement of what happened (subject + verb), for derived titles.
+_TITLE_VERBS = (
+    "召开", "举行", "举办", "开展", "组织", "启动", "完成", "出席", "参加", "调研", "走进", "走访", "前往",
+    "深入", "印发", "发布", "出版", "编纂", "荣获", "获评", "获得", "入选", "听取", "审议", "推出", "建成",
+    "成立", "揭牌", "开通", "上线", "接待", "慰问", "看望", "重温", "讲授", "宣讲", "部署", "学习", "考察",
+    "参观", "观看", "联合", "承办", "主办", "实施", "推进", "征集", "采集", "普查", "座谈", "表彰", "签订",
+    "编印", "编写", "修订", "审定", "筹备", "赴", "到",
+)
+_ADVERBIAL = re.compile(
+    r"^(?:在|值此|为了?|根据|按照|围绕|随着|经过|经|截至|借助|依托|结合|针对|对照|自|从|当|由于|通过)"
+)
+_TIME_WORD = re.compile(r"^(?:近日|日前|近期|近来|目前|此前|当天|当日|同日|随后|今年以来|近年来|年初|年底|上半年|下半年)")
+_DATE_PREFIX = re.compile(
+    r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日|[上中下]旬|初|底)?(?:上午|下午|晚上|晚|早上|凌晨|前后|期间)?"
+)
+
+
 def _derived_title(paragraph: str) -> str:
-    """A short title for an untitled brief: its first clause, skipping lead-ins like 根据…安排."""
-    clauses = [c for c in re.split(r"[，。；：,;:！？]", paragraph) if c.strip()]
+    """A title for an untitled brief: its first clause with a subject and a verb.
+
+    Leading dates (4月20日), time words (近日) and adverbial clauses (在…之际, 为…, 根据…安排) are
+    skipped, so the title says who did what.
+    """
+    clauses = [c.strip() for c in re.split(r"[，。；：,;:！？]", paragraph) if c.strip()]
     if not clauses:
         return paragraph[:24]
-    title = clauses[0]
-    lead_in = re.match(r"^(?:根据|按照|为了?|近日|日前|近期|经|\d{1,2}月\d{1,2}日|\d{4}年)", title)
-    if (lead_in or len(title) < 6) and len(clauses) > 1:
-        title = clauses[1]
+    fallback: str | None = None
+    for clause in clauses:
+        rest = _TIME_WORD.sub("", _DATE_PREFIX.sub("", clause, count=1), count=1).strip()
+        if len(rest) < 4 or _ADVERBIAL.match(rest):
+            continue
+        fallback = fallback or rest
+        if any(rest.find(verb, 2) > 0 for verb in _TITLE_VERBS):  # someone (≥ 2 characters) does something
+            title = rest
+            break
+    else:
+        title = fallback or clauses[0]
     return title if len(title) <= 30 else title[:29] + "…"
 
 

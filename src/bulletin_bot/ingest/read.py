@@ -35,6 +35,7 @@ class Line:
     indented: bool | None = None  # first-line indent: a paragraph starts here
     centered: bool | None = None  # centred between the margins: a title
     hard: bool = False  # a complete paragraph (DOCX): never joined with the next
+    width: int | None = None  # display width (TXT): parse.py measures each article's own full line
 
 
 def read_lines(path: Path, data: bytes | None = None, on_page: PageCallback | None = None) -> list[Line]:
@@ -118,7 +119,7 @@ def _txt_lines(name: str, data: bytes) -> list[Line]:
     full_width = statistics.mode(long_lines) - 5 if len(long_lines) >= 5 else 10**6
     any_indent = any(ind for _, _, ind in raw)
     return [
-        Line(t, p, full=w >= full_width, indented=ind if any_indent else None)
+        Line(t, p, full=w >= full_width, indented=ind if any_indent else None, width=w)
         for (t, p, ind), w in zip(raw, widths, strict=True)
     ]
 
@@ -199,7 +200,9 @@ def _page_spans(textpage, page_no: int) -> Iterable[Span]:
             first = index + lead
             last = index + len(body.rstrip()) - 1
             x0 = textpage.get_charbox(first)[0]
-            x1 = textpage.get_charbox(last)[2]
+            # The glyph cell, not the ink: a full-width ，or 。 inks only the left of its cell, and a line
+            # ending in one still reaches the margin (Serif fonts ink further left than Sans).
+            x1 = textpage.get_charbox(last, loose=True)[2]
             box = textpage.get_charbox(first)
             yield stripped, page_no, x0, x1, max(box[2] - box[0], box[3] - box[1])
         index += len(piece)
