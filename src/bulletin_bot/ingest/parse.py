@@ -6,6 +6,7 @@ Works on the printed lines from ``read.py`` so the same rules serve PDF, DOCX an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, replace
@@ -381,6 +382,7 @@ def _paragraphs(lines: list[Line]) -> list[str]:
     (二是…, 会议强调…) or is shorter by the first-line indent the export dropped.
     """
     full_width = _article_width(lines)
+    kept_indent = any(ln.indented for ln in lines)  # then indents, not widths, mark paragraph starts
     paragraphs: list[str] = []
     current = ""
     ended = False
@@ -391,7 +393,7 @@ def _paragraphs(lines: list[Line]) -> list[str]:
             ended = _ends(line, full_width)
             continue
         enumerated = ENUMERATOR.match(text) is not None and current[-1:] in ("。", "！", "？")
-        if current and not ended and full_width and current[-1:] in SENTENCE_END and line.indented is None:
+        if current and not ended and full_width and current[-1:] in SENTENCE_END and not kept_indent:
             ended = (
                 TOPIC_START.match(text) is not None
                 or _next_ordinal(current, text)
@@ -417,12 +419,24 @@ def _next_ordinal(paragraph: str, text: str) -> bool:
 
 
 def _article_width(lines: list[Line]) -> int | None:
-    """The full line of a text export's article: the median width of lines that end mid-sentence.
+    """The full line of a text export's article: the median width of lines inside a sentence.
 
-    Such a line must have reached the margin, so its width is the column's, whatever the file's.
+    A line that ends mid-sentence must have reached the margin, so its width is the column's,
+    whatever the file's. Lines after a sentence end are left out: they may be first lines,
+    shortened by an indent the export dropped.
     """
-    widths = [ln.width for ln in lines[:-1] if ln.width and squeeze(ln.text)[-1:] not in SENTENCE_END + "”）"]
-    return int(statistics.median(widths)) if len(widths) >= 2 else None
+    widths = [
+        cur.width
+        for prev, cur in itertools.pairwise(lines[:-1])
+        if cur.width
+        and squeeze(cur.text)[-1:] not in SENTENCE_END + "”）"
+        and squeeze(prev.text)[-1:] not in SENTENCE_END
+    ]
+    if len(widths) >= 2:
+        return int(statistics.median(widths))
+    # A brief of two or three lines: its widest line inside a sentence.
+    inside = [ln.width for ln in lines[:-1] if ln.width and squeeze(ln.text)[-1:] not in SENTENCE_END + "”）"]
+    return max(inside) if inside else None
 
 
 def _ends(line: Line, full_width: int | None) -> bool:
