@@ -361,3 +361,16 @@ def test_derived_brief_title_is_the_first_clause_with_a_subject_and_a_verb(parag
     lines = lines_of("【信息短波】", paragraph, "（区委党史研究室供稿）")
     brief = parse_lines(lines, "x.txt").sections[0].articles[0]
     assert brief.brief and brief.title == title
+
+
+def test_chengdu_export_has_exactly_the_paragraphs_it_was_made_from() -> None:
+    """Lines cut short to keep 「（2012—2022）」 whole end mid-sentence: not a paragraph end."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    assert spec and spec.loader
+    made = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_fixtures", made)  # its dataclasses look their module up
+    spec.loader.exec_module(made)
+    written = [[made.unspaced(p) for p in a.paragraphs] for _, arts in made.CHENGDU.sections for a in arts]
+    assert [list(a.paragraphs) for _, a in parse_file(CHENGDU).articles()] == written

@@ -236,12 +236,12 @@ def char_accuracy(reference: str, got: str) -> float:
     return max(0.0, 1 - edit_distance(reference, got) / len(reference))
 
 
-def structure_differences(reference: Any, got: Any, min_title_accuracy: float = 0.9) -> list[str]:
+def structure_differences(reference: Any, got: Any, max_slips: float = 0.1) -> list[str]:
     """How two parses of one issue (``Bulletin``) differ in sections and articles; [] when they match.
 
     Section names, article counts, brief flags and subtitles must agree; titles and sources may
-    differ by OCR character errors (counted in :func:`char_accuracy`, not here) and by the spaces a
-    scan cannot show between two Chinese phrases.
+    differ by OCR character slips (one per ten characters, at least one; they count in
+    :func:`char_accuracy`) and by the spaces a scan cannot show between two Chinese phrases.
     """
     from .text import nospace
 
@@ -256,7 +256,7 @@ def structure_differences(reference: Any, got: Any, min_title_accuracy: float = 
             continue
         for a, b in zip(ref_s.articles, got_s.articles, strict=True):
             close = [
-                char_accuracy(nospace(x or ""), nospace(y or "")) >= min_title_accuracy
+                edit_distance(nospace(x or ""), nospace(y or "")) <= max(1, round(max_slips * len(x or "")))
                 for x, y in ((a.title, b.title), (a.source, b.source), (a.subtitle, b.subtitle))
             ]
             if not all(close) or a.brief != b.brief or (a.subtitle is None) != (b.subtitle is None):

@@ -443,6 +443,8 @@ def _ends(line: Line, full_width: int | None) -> bool:
     if line.hard:
         return True
     if full_width is not None and line.width is not None:
+        if line.text.rstrip()[-1:] in "，、；：（《“—":
+            return False  # mid-sentence: cut short only to keep a number or a bracket whole
         return line.width < full_width - 5  # justified text squeezes punctuation: a few cells short is full
     return line.full is False
 
