@@ -8,7 +8,7 @@
    with a gold answer: the reference.
 3. Correctness under load: ``--requests`` questions from ``--clients`` concurrent clients; every answer
    must equal the reference JSON.
-4. Latency at ``--latency-clients`` concurrent clients (p50/p95/max, requests per second), with the
+4. Latency at ``--latency-clients`` concurrent clients and at one (p50/p95/max, requests per second), with the
    server's answer cache on (the default) and off (``BULLETIN_WEB_ANSWER_CACHE=0``, every request runs the
    whole answer step).
 
@@ -67,6 +67,12 @@ def start_server(index: Path, corpus: Path, cache: bool) -> tuple[subprocess.Pop
         time.sleep(0.2)
     proc.kill()
     raise SystemExit("server did not start in 300 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (robust to other load on the machine, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -159,11 +165,18 @@ def main() -> int:
                       f" clients ({len(questions)} distinct questions)", flush=True)
                 for a in wrong[:5]:
                     print("  wrong:", a["question"], a["status"], str(a["data"])[:200], flush=True)
+                cpu = cpu_seconds(proc.pid)
                 lat, _, secs = asyncio.run(
                     load(url, token, questions, args.latency_clients, args.latency_requests)
                 )
-                result[f"latency_{name}"] = {"clients": args.latency_clients, **summary(lat, secs)}
+                cpu_ms = round((cpu_seconds(proc.pid) - cpu) * 1000 / len(lat), 1)
+                result[f"latency_{name}"] = {"clients": args.latency_clients, **summary(lat, secs), "server_cpu_ms": cpu_ms}
                 print(f"latency, {name}: {result[f'latency_{name}']}", flush=True)
+                cpu = cpu_seconds(proc.pid)
+                lat, _, secs = asyncio.run(load(url, token, questions, 1, 100))
+                cpu_ms = round((cpu_seconds(proc.pid) - cpu) * 1000 / len(lat), 1)
+                result[f"latency_{name}_1_client"] = {"clients": 1, **summary(lat, secs), "server_cpu_ms": cpu_ms}
+                print(f"latency, {name}, 1 client: {result[f'latency_{name}_1_client']}", flush=True)
             finally:
                 stop(proc)
     finally:

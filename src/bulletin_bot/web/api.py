@@ -224,7 +224,8 @@ def ask(body: Ask, request: Request, who: Who) -> dict[str, Any]:
     except QuestionError as exc:
         raise _err(400, "bad_question", _question_message(exc)) from None
     data = _answer_json(answer)
-    given = data.get("short") or getattr(answer, "span", None) or data.get("answer") or ""
+    span = getattr(answer, "span", None)  # a str on the older Answer record, a Span on the newer
+    given = data.get("short") or (span if isinstance(span, str) else None) or data.get("answer") or ""
     state.usage.log(
         "api" if who.via == "token" else "web", who.name, session, " ".join(body.question.split()),
         bool(data.get("answered")), str(given),

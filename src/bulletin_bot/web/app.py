@@ -95,10 +95,22 @@ class WebState:
     _chats: OrderedDict[tuple[str, str], None] = field(default_factory=OrderedDict)
     _chats_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    _accounts: tuple[float, bool] = (0.0, False)
+
     @property
     def open_mode(self) -> bool:
-        """No users, no tokens and no SSO: on loopback everyone is a local admin (see ``run``)."""
-        return self.web.sso_header is None and not self.store.has_accounts()
+        """No users, no tokens and no SSO: on loopback everyone is a local admin (see ``run``).
+
+        Whether accounts exist is read at most once a second (``web-user add`` in another process
+        closes open mode within that second)."""
+        if self.web.sso_header is not None:
+            return False
+        at, has = self._accounts
+        now = time.monotonic()
+        if now - at > 1.0:
+            has = self.store.has_accounts()
+            self._accounts = (now, has)
+        return not has
 
     def chat_key(self, principal: Principal, session: str) -> tuple[str, str]:
         """One follow-up context per (user, page session); a user cannot continue someone else's."""
@@ -263,18 +275,6 @@ def create_app(
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"code": "internal", "message": f"服务器内部错误（{type(exc).__name__}），请联系管理员。"}, 500)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        if state.open_mode and not is_loopback(request.url.hostname or ""):
-            # DNS rebinding: in open mode only a loopback Host may talk to us.
-            return JSONResponse({"code": "forbidden", "message": "未配置用户时只能从本机访问。"}, 403)
-        response: Response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("cache-control", "no-store")
-        return response
-
     def page(name: str) -> FileResponse:
         return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
@@ -315,8 +315,48 @@ def create_app(
 
 
 def with_limits(app: FastAPI, settings: Settings, web: WebSettings) -> FastAPI:
+    app.add_middleware(Guard, state=app.state.web)
     app.add_middleware(BodyLimit, small=web.max_request_bytes, upload=settings.max_upload_bytes + 1_000_000)
     return app
+
+
+class Guard:
+    """Security headers on every response, and in open mode only loopback Host names (DNS rebinding).
+
+    Plain ASGI rather than ``@app.middleware``: Starlette's BaseHTTPMiddleware costs about a
+    millisecond a request, which under load is most of a cached answer's time.
+    """
+
+    def __init__(self, app: ASGIApp, state: WebState) -> None:
+        self.app = app
+        self.state = state
+        self._headers = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.state.open_mode:
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if not is_loopback(name):
+                await JSONResponse({"code": "forbidden", "message": "未配置用户时只能从本机访问。"}, 403)(
+                    scope, receive, send
+                )
+                return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in self._headers if h[0] not in present)
+                if api and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def check_bind(host: str, state_store: WebStore, web: WebSettings) -> None:

@@ -27,7 +27,7 @@
     const span = data.span;
     if (span && typeof span === "object" && Number.isInteger(span.start) && Number.isInteger(span.end)
         && span.start >= 0 && span.end > span.start && span.end <= evidence.length) return [span.start, span.end];
-    for (const text of [typeof span === "string" ? span : null, short]) {
+    for (const text of [typeof span === "string" ? span : (span && span.text) || null, short]) {
       if (text && evidence.includes(text)) { const i = evidence.indexOf(text); return [i, i + text.length]; }
     }
     return null;
@@ -51,8 +51,10 @@
       }, "[" + (i + 1) + "] " + citationText(c)))));
   }
 
-  function listItems(answer) {
-    const m = answer.match(/^(.*?)：\s*1\.\s(.*)$/s);
+  /* A list answer: its head line and items, from the record's fields or else from its text. */
+  function listItems(data) {
+    const m = (data.answer || "").match(/^(.*?)：\s*1\.\s(.*)$/s);
+    if (Array.isArray(data.items) && data.items.length) return { head: m ? m[1] : (data.short || ""), items: data.items };
     if (!m) return null;
     return { head: m[1], items: m[2].split(/；\s*\d+\.\s/) };
   }
@@ -66,7 +68,7 @@
       if (cites.length) openArticle(cites[0], null, cites[0].text);
     } else if (data.answered) {
       const short = shortOf(data);
-      const list = listItems(data.answer || "");
+      const list = listItems(data);
       if (list && data.kind === "list") {
         body.append(el("p", { class: "short" }, el("strong", {}, list.head)),
           el("ol", { class: "items" }, list.items.map((t) => el("li", {}, t))));
@@ -77,8 +79,10 @@
         body.append(el("blockquote", { class: "evidence" },
           el("span", { class: "label" }, "依据："), highlighted(data.evidence, spanIn(data.evidence, data, short), "span")));
       }
-      const also = (data.answer || "").split("。另见：")[1];
+      const also = Array.isArray(data.also) ? data.also.map((t) => "《" + t + "》").join("；")
+        : (data.answer || "").split("。另见：")[1];
       if (also) body.append(el("p", { class: "muted" }, "另见：" + also));
+      for (const note of Array.isArray(data.notes) ? data.notes : []) body.append(el("p", { class: "muted" }, "说明：" + note));
       if (cites.length) body.append(el("p", { class: "label" }, "出处："), citationList(cites, data.evidence));
     } else {
       body.append(el("p", { class: "refusal" }, data.answer));
