@@ -9,12 +9,13 @@ Usage::
 Data (never committed; keep it outside the repository):
 
 - CMRC 2018, https://github.com/ymcui/cmrc2018, folder ``squad-style-data/``: ``cmrc2018_train.json``
-  (10,142 questions), ``cmrc2018_dev.json`` (3,219 questions, 848 passages), ``cmrc2018_trial.json``
-  (1,002 questions, 256 passages) and the official ``cmrc2018_evaluate.py``. Licence CC-BY-SA-4.0
+  (about 10k questions; over 4 MB), ``cmrc2018_dev.json`` (3,219 questions, 848 passages),
+  ``cmrc2018_trial.json`` (1,002 questions, 256 passages) and the official ``cmrc2018_evaluate.py``. Licence CC-BY-SA-4.0
   (the repository's LICENCE): attribute the authors (Cui et al., EMNLP 2019) and share derived data
   alike. The converted issues are derived data: they stay under that licence and out of this repository.
 - DRCD (traditional characters), https://github.com/DRCKnowledgeTeam/DRCD: ``DRCD_training.json``,
-  ``DRCD_dev.json`` (3,524 questions), ``DRCD_test.json``; CC-BY-SA-3.0 (its README).
+  ``DRCD_dev.json`` (3,524 questions, 1,000 passages), ``DRCD_test.json`` (3,493 questions); CC-BY-SA-3.0
+  (its README).
 
 ``prepare`` copies those files from a clone (or a bare git directory: read with ``git show HEAD:path``)
 into ``BULLETIN_CMRC_DIR`` (default ``~/.cache/bulletin-bot/cmrc2018``); ``convert dev OUTDIR`` then
@@ -61,28 +62,30 @@ def _read(source: Path, path: str) -> bytes | None:
 def cmd_prepare(args: argparse.Namespace) -> int:
     target = Path(args.to) if args.to else data_dir()
     if not args.source:
-        print(__doc__.split("Data (never committed")[1].split("``prepare``")[0].strip())
-        print(f"\nclone one of them and run: python bench/cmrc.py prepare --from CLONE [--to {target}]")
+        print(__doc__.split("Data (never committed; keep it outside the repository):")[1].split("``prepare``")[0].strip())
+        print(f"\nclone a repository above, then: python bench/cmrc.py prepare --from CLONE [--to {target}]")
         return 0
     source = Path(args.source)
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
-    for folder, names, licence in FILES.values():
-        for name in [*names, licence]:
-            data = _read(source, folder + name) if name != licence else _read(source, name)
-            if data is None:
-                continue
-            dest = target / (name if name != licence else f"{name}.{'cmrc2018' if folder else 'drcd'}")
-            dest.write_bytes(data)
-            copied += 1
-            print(f"{dest} ({len(data):,} bytes)")
+    for dataset, (folder, names, licence) in FILES.items():
+        found = [(name, data) for name in names if (data := _read(source, folder + name)) is not None]
+        if not found:
+            continue
+        notice = _read(source, licence)
+        if notice is not None:
+            found.append((f"{licence}.{dataset}", notice))  # the licence travels with the data
+        for name, data in found:
+            (target / name).write_bytes(data)
+            print(f"{target / name} ({len(data):,} bytes)")
+        copied += len(found)
     if not copied:
         print(f"{source}: no CMRC 2018 or DRCD files found", file=sys.stderr)
         return 1
     missing = [n for n in SHORT.values() if not (target / n).exists()]
     if missing:
-        print(f"not in the source (large files may be missing from a partial copy): {', '.join(missing)}")
-    print(f"set BULLETIN_CMRC_DIR={target}")
+        print(f"not in {target} (a snapshot without large files lacks them): {', '.join(missing)}")
+    print(f"export BULLETIN_CMRC_DIR={target}")
     return 0
 
 

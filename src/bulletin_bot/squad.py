@@ -34,7 +34,7 @@ _WS = re.compile(r"\s+")
 # Question kind by wh-word, first match wins: why/how first (为什么…哪里 is not a where question), when before
 # number (哪一年), where before what (哪个国家).
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("other", re.compile(r"为什么|为何|怎样|怎么样|如何|有何作用|什么作用|什么意义|什么关系|什么特点")),
+    ("other", re.compile(r"(?<![称成作认视改名])为什么|为何|怎样|怎么样|如何|有何作用|什么作用|什么意义|什么关系|什么特点")),
     ("when", re.compile(r"什么时候|何时|哪一?年|哪一?天|哪一?月|几月|几号|几日|何年|年份|日期|时间是|什么时间|多少年[前后]|哪个朝代|什么朝代|哪个时期|哪个年代")),
     ("who", re.compile(r"谁|哪位|何人|什么人|哪个人|哪些人|是哪一?个人")),
     ("number", re.compile(r"多少|第几|几(?!乎)|多[大长高重远宽深久]|数量|人口|面积|总数")),
@@ -43,8 +43,16 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+# Traditional forms of the characters the patterns use, so DRCD questions get kinds too.
+_T2S = str.maketrans(
+    "麼誰裡裏幾時個處國縣區島鎮間稱為樣關點項類種數積總長遠寬號門歲場屆條團級稱們這那該於來與從對發現過麽",
+    "么谁里里几时个处国县区岛镇间称为样关点项类种数积总长远宽号门岁场届条团级称们这那该于来与从对发现过么",
+)
+
+
 def guess_kind(question: str) -> str:
     """when | who | number | where | what | other, from the question's wh-word."""
+    question = question.translate(_T2S)
     for kind, pattern in _KINDS:
         if pattern.search(question):
             return kind
