@@ -83,6 +83,7 @@ def test_squad_files_are_told_from_question_files(tmp_path: Path) -> None:
         ("《战国无双3》是由哪两个公司合作开发的？", "what"),
         ("为什么大批工程人员驻扎在位于张广才岭东侧的横道河子镇？", "other"),
         ("地球表面最外層的固體又被稱為什麼圈?", "what"),
+        ("生命数耗完即算为什么？", "what"),
         ("誰認為三種語言出自同一門語言？", "who"),
     ],
 )

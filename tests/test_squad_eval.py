@@ -57,6 +57,7 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     summary = json.loads(out.stdout)
     assert summary["questions"] == len(PASSAGES) and summary["squad"]["issues"] == 1
     assert summary["hit@1"] >= 0.75 and 0 <= summary["em"] <= summary["f1"] <= 100
+    assert summary["article_hit@1"] >= summary["hit@1"] and "article_hit@1" in summary["by_kind"]["when"]
     assert {"em", "f1", "refused"} <= set(summary["by_kind"]["when"])
     assert "predictions" not in summary and set(json.loads(preds.read_text("utf-8"))) == {"Q0", "Q1", "Q2", "Q3"}
     assert not (tmp_path / "unused-index").exists()  # a SQuAD file gets a temporary index of its own

@@ -167,7 +167,7 @@ def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
         progress.advance()
     progress.close()
     summary = summarise(outcomes)
-    add_em_f1(summary, outcomes)  # EM/F1 of the short answer (squad_eval.py)
+    add_em_f1(summary, outcomes, path)  # EM/F1 of the short answer, article hits (squad_eval.py)
     return summary
 
 

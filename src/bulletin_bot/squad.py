@@ -34,7 +34,7 @@ _WS = re.compile(r"\s+")
 # Question kind by wh-word, first match wins: why/how first (为什么…哪里 is not a where question), when before
 # number (哪一年), where before what (哪个国家).
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("other", re.compile(r"(?<![称成作认视改名])为什么|为何|怎样|怎么样|如何|有何作用|什么作用|什么意义|什么关系|什么特点")),
+    ("other", re.compile(r"(?<![称成作认视改名算叫译])为什么|为何|怎样|怎么样|如何|有何作用|什么作用|什么意义|什么关系|什么特点")),
     ("when", re.compile(r"什么时候|何时|哪一?年|哪一?天|哪一?月|几月|几号|几日|何年|年份|日期|时间是|什么时间|多少年[前后]|哪个朝代|什么朝代|哪个时期|哪个年代")),
     ("who", re.compile(r"谁|哪位|何人|什么人|哪个人|哪些人|是哪一?个人")),
     ("number", re.compile(r"多少|第几|几(?!乎)|多[大长高重远宽深久]|数量|人口|面积|总数")),
@@ -197,6 +197,7 @@ def convert(
                         "passage": p.id,
                         "title": p.title,
                         "issue_file": path.name,
+                        "issue_date": day.isoformat(),
                         **({"split": split} if split else {}),
                     }
                 )

@@ -7,6 +7,7 @@ the answer text; empty when refused), judged with the official CMRC 2018 definit
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import defaultdict
 from dataclasses import replace
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BulletinError
+from .ingest.text import nospace
 from .squad_metrics import calc_em_score, calc_f1_score
 
 
@@ -24,8 +26,51 @@ def short_answer(answer: Any) -> str:
     return getattr(answer, "short", None) or answer.span or answer.answer or ""
 
 
-def add_em_f1(summary: dict[str, Any], outcomes: list[Any]) -> None:
+def _gold_articles(path: Path | None) -> dict[str, tuple[str, str]]:
+    """Question id -> (article title, issue date) for rows that name them (questions made by ``squad.py``)."""
+    out: dict[str, tuple[str, str]] = {}
+    if path is None:
+        return out
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        try:
+            row = json.loads(line) if line.strip() else {}
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and row.get("title") and row.get("issue_date"):
+            out[str(row.get("id", n))] = (nospace(str(row["title"])), str(row["issue_date"]))
+    return out
+
+
+def _article_rank(answer: Any, gold: tuple[str, str]) -> int | None:
+    """0-based rank of the first citation from the gold article (title and issue date), within the top 5."""
+    for i, hit in enumerate(answer.hits[:5]):
+        c = hit.chunk.citation
+        if nospace(c.article_title) == gold[0] and c.issue_date == gold[1]:
+            return i
+    return None
+
+
+def add_article_hits(summary: dict[str, Any], outcomes: list[Any], path: Path | None) -> None:
+    """Article-level hit@1/hit@3 (the gold passage's article cited, whichever of its chunks) when the rows say."""
+    gold = _gold_articles(path)
+    judged = [(o, _article_rank(o.answer, gold[o.case.id])) for o in outcomes if o.case.id in gold]
+    if not judged:
+        return
+    n = len(judged)
+    summary["article_hit@1"] = round(sum(r == 0 for _, r in judged) / n, 4)
+    summary["article_hit@3"] = round(sum(r is not None and r < 3 for _, r in judged) / n, 4)
+    refused = [r for o, r in judged if not o.answer.answered]
+    summary["refused_with_gold_article_first"] = sum(r == 0 for r in refused)
+    by_kind: dict[str, list[int | None]] = defaultdict(list)
+    for o, r in judged:
+        by_kind[o.case.kind].append(r)
+    for kind, ranks in by_kind.items():
+        summary["by_kind"].setdefault(kind, {})["article_hit@1"] = round(sum(r == 0 for r in ranks) / len(ranks), 4)
+
+
+def add_em_f1(summary: dict[str, Any], outcomes: list[Any], path: Path | None = None) -> None:
     """Add EM/F1 in percent, overall and per kind, over answerable questions that have gold answers."""
+    add_article_hits(summary, outcomes, path)
     scored = [o for o in outcomes if o.case.key is not None and o.case.answers and o.recall is None]
     summary["predictions"] = {o.case.id: short_answer(o.answer) for o in outcomes}
     if not scored:
@@ -55,17 +100,24 @@ def report_lines(s: dict[str, Any]) -> list[str]:
     """The per-kind EM/F1 table and the totals line for the text report (nothing when not scored)."""
     if s.get("em") is None:
         return []
-    lines = [f"{'kind':<14}{'n':>5}{'EM':>7}{'F1':>7}{'hit@1':>7}{'refused':>9}"]
+    art = "article_hit@1" in s
+    lines = [f"{'kind':<14}{'n':>5}{'EM':>7}{'F1':>7}{'hit@1':>7}{'art@1' if art else '':>7}{'refused':>9}"]
     for kind, row in s["by_kind"].items():
         if "em" in row:
+            a = f"{row['article_hit@1']:>7.2f}" if "article_hit@1" in row else " " * 7
             lines.append(
-                f"{kind:<14}{row['n']:>5}{row['em']:>7.1f}{row['f1']:>7.1f}{row['hit@1']:>7.2f}{row['refused']:>9}"
+                f"{kind:<14}{row['n']:>5}{row['em']:>7.1f}{row['f1']:>7.1f}{row['hit@1']:>7.2f}{a}{row['refused']:>9}"
             )
     n = s["em_f1_questions"]
     lines.append(
         f"EM {s['em']:.1f}  F1 {s['f1']:.1f}  (official CMRC 2018 definition, {n} questions with gold answers;"
         f" refused {s['em_f1_refused']} = {s['em_f1_refused'] / n:.1%})"
     )
+    if art:
+        lines.append(
+            f"gold article cited first {s['article_hit@1']:.3f}, in the top 3 {s['article_hit@3']:.3f};"
+            f" refused with the gold article first {s['refused_with_gold_article_first']}"
+        )
     return lines
 
 
