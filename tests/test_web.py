@@ -260,6 +260,7 @@ def test_openapi_and_docs_are_served_without_a_cdn(web: Server) -> None:
         spec = c.get("/openapi.json").json()
         assert {"/api/ask", "/api/search", "/api/issues", "/api/issues/{issue_id}",
                 "/api/issues/{issue_id}/articles/{article_no}"} <= set(spec["paths"])
+        assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
         page = c.get("/docs").text
         assert "/assets/swagger/swagger-ui-bundle.js" in page and "//cdn" not in page and "https://" not in page
         assert c.get("/assets/swagger/swagger-ui-bundle.js").status_code == 200

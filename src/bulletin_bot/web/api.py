@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from ..errors import BulletinError, IndexBusy, NotFound, ParseError, QuestionError
@@ -26,6 +27,9 @@ from .settings import is_loopback
 router = APIRouter(prefix="/api")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"
+# Documents the bearer scheme in /docs (its 「Authorize」 button); the header itself is read in principal_of,
+# which also accepts the page's cookie, so a missing header is not an error here.
+BEARER = HTTPBearer(auto_error=False, description="`bulletin-bot web-token add NAME --role staff|admin`")
 
 
 def _state(request: Request) -> Any:
@@ -101,7 +105,9 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == host
 
 
-def current(request: Request) -> Principal:
+def current(
+    request: Request, _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
+) -> Principal:
     who = principal_of(request)
     if who is None:
         if request.headers.get("authorization"):
