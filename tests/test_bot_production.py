@@ -161,6 +161,21 @@ async def test_a_reply_is_given_up_after_the_deadline(
     assert not fake_api.sent(STAFF)  # no apology either: it could not be sent
 
 
+def test_an_unreachable_bot_api_at_start_up_is_one_clear_error_at_once(library: Assistant, tmp_path: Path) -> None:
+    """Retrying replies for minutes must not mean waiting minutes for a start-up that cannot work."""
+    from bulletin_bot.bot.app import serve
+    from bulletin_bot.errors import ConfigError
+
+    settings = replace(
+        library.settings, telegram_token="123:TEST", telegram_api_base_url=f"http://127.0.0.1:{_free_port()}",
+        index_dir=tmp_path,
+    )
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="cannot reach the Bot API server"):
+        serve(settings)
+    assert time.monotonic() - started < 30
+
+
 # --- forged webhook updates --------------------------------------------------------------------
 
 

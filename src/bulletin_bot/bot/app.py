@@ -245,7 +245,10 @@ async def _post_init(application: Application) -> None:
 async def _set_commands(application: Application, settings: Settings) -> None:
     public = [BotCommand(c, d) for c, d in PUBLIC_COMMANDS]
     admin = public + [BotCommand(c, d) for c, d in ADMIN_COMMANDS]
-    await application.bot.set_my_commands(public)
+    try:  # cosmetic: a network hiccup here must not stop the bot from starting
+        await application.bot.set_my_commands(public)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
     for admin_id in sorted(settings.admin_ids):
         try:  # fails for an admin who never opened a chat with the bot; the commands still work
             await application.bot.set_my_commands(admin, scope=BotCommandScopeChat(admin_id))

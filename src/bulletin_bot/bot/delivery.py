@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 SENDS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage", "sendPoll"}
 )
-#: Cosmetic: one try (a "typing…" that arrives late is worse than none).
-ONE_SHOT = frozenset({"sendChatAction"})
+#: One try: a "typing…" that arrives late is worse than none, and start-up calls have PTB's own
+#: ``bootstrap_retries`` (an unreachable server at start-up must stop ``serve`` at once, not in 5 minutes).
+ONE_SHOT = frozenset({"sendChatAction", "getMe", "deleteWebhook", "setWebhook", "setMyCommands", "logOut", "close"})
 #: httpx errors raised before the whole request reached the server: always safe to resend.
 _NOT_SENT = (
     httpx.ConnectError,
@@ -208,8 +209,8 @@ class Delivery(BaseRateLimiter[int]):
                     data["parse_mode"] = None
                     plain = True
                     continue
-                if failures and "message is not modified" in message:
-                    return True  # an edit retried after a lost response: it was applied the first time
+                if failures and ("message is not modified" in message or "query is too old" in message):
+                    return True  # an edit or button answer retried after a lost response: the first one counted
                 raise
             except NetworkError as exc:  # 5xx, network errors and timeouts (TimedOut is a NetworkError)
                 if endpoint in ONE_SHOT:
