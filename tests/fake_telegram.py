@@ -37,8 +37,8 @@ production, so that e2e tests fail the way Telegram would:
 
 Faults on demand: ``fail_next`` (the next N calls of a method answer a status, 429 with
 ``retry_after``), ``fail_for`` (every call for N seconds), ``lose_responses`` (carried out, then the
-connection is reset instead of answered) and ``outage`` (the port is closed for N seconds, so
-connections are refused).
+connection is reset instead of answered), ``drop_connections`` (reset without carrying the call out;
+recorded with status 0) and ``outage`` (the port is closed for N seconds, so connections are refused).
 
 Only the stdlib is used so the fake works in any test environment.
 """
@@ -570,6 +570,7 @@ class FakeBotAPI:
         self._callback_queries: set[str] = set()
         self._faults: dict[str, _Fault] = {}
         self._lose: dict[str, int] = {}
+        self._drop: dict[str, int] = {}
         self._outage_trigger: tuple[str, int, float] | None = None
         self._port = 0
         self._offline = threading.Event()
@@ -781,6 +782,15 @@ class FakeBotAPI:
         """
         with self._lock:
             self._lose[method.lower()] = times
+
+    def drop_connections(self, method: str, times: int = 1) -> None:
+        """Reset the connection of the next ``times`` calls of ``method`` *without* carrying them out.
+
+        From the client this looks exactly like :meth:`lose_responses` (the request went out, a reset
+        came back), which is why a bot cannot safely resend a message after either.
+        """
+        with self._lock:
+            self._drop[method.lower()] = times
 
     def outage(self, seconds: float, *, after: tuple[str, int] | None = None) -> None:
         """Refuse every connection for ``seconds`` (the port is closed, then opened again).
@@ -1090,6 +1100,9 @@ class FakeBotAPI:
                 raise ApiError(400, "Bad Request: method not found")
             if parse_error is not None:
                 raise ApiError(400, f"Bad Request: can't parse request: {parse_error}")
+            if self._take(self._drop, name):
+                self._record(name, params, 0, None)
+                return _LOST, b"", ""
             self._maybe_fail(name)
             result = known[1](params)
             payload = {"ok": True, "result": result}
@@ -1103,11 +1116,14 @@ class FakeBotAPI:
         return self._json(status, payload)
 
     def _maybe_lose(self, method: str) -> bool:
+        return self._take(self._lose, method)
+
+    def _take(self, counts: dict[str, int], method: str) -> bool:
         with self._lock:
-            left = self._lose.get(method.lower(), 0)
+            left = counts.get(method.lower(), 0)
             if left <= 0:
                 return False
-            self._lose[method.lower()] = left - 1
+            counts[method.lower()] = left - 1
             return True
 
     def _maybe_start_outage(self) -> None:

@@ -119,6 +119,24 @@ async def test_lost_responses_give_no_second_message(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+async def test_a_dropped_send_is_the_price_of_never_duplicating(
+    fake_api: FakeBotAPI, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The documented trade-off: reset before Telegram acted looks like a lost response, so it is not
+    resent either; it is logged, and an edit (idempotent) dropped the same way is retried."""
+    await start_bot()
+    fake_api.drop_connections("sendMessage", 1)
+    with caplog.at_level(logging.WARNING):
+        fake_api.send_text(STAFF, QUESTION)
+        await fake_api.wait_for_async(lambda f: "not resent" in caplog.text, timeout=20)
+    await quiet(fake_api)
+    assert fake_api.sent(STAFF) == [] and len(fake_api.calls_to("sendMessage")) == 1
+    fake_api.drop_connections("editMessageText", 1)  # the status message of an admin command
+    fake_api.send_text(ADMIN, "/remove no-such-issue")
+    await fake_api.wait_for_async(lambda f: "没有编号为 no-such-issue" in last_text(f, ADMIN), timeout=20)
+    assert [c.status for c in fake_api.calls_to("editMessageText")] == [0, 200]
+
+
 async def test_rejected_html_is_resent_as_plain_text(fake_api: FakeBotAPI, start_bot: StartBot) -> None:
     await start_bot()
     fake_api.fail_next(

@@ -401,3 +401,11 @@ def test_outage_refuses_connections_then_serves_on_the_same_port(fake: FakeBotAP
     assert fake.root_url == root and _call(fake, "getMe")[0] == 200
     start, end = fake.outages[0]
     assert end - start >= 0.5
+
+
+def test_dropped_connection_is_neither_carried_out_nor_answered(fake: FakeBotAPI) -> None:
+    fake.drop_connections("sendMessage", 1)
+    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+        _call(fake, "sendMessage", chat_id=1, text="dropped")
+    assert fake.texts(1) == [] and fake.calls_to("sendMessage")[0].status == 0
+    assert _call(fake, "sendMessage", chat_id=1, text="next")[0] == 200 and fake.texts(1) == ["next"]
