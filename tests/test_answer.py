@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _shared import FIXTURES, QA_DEV, QA_EXTRA, SEED, multi_assistant, seed_assistant  # noqa: F401
+from _shared import FIXTURES, QA_DEV, QA_EXTRA, SEED  # noqa: F401
 
 from bulletin_bot.answer import check_question, extract_date, question_kind, resolve_date
 from bulletin_bot.assistant import Assistant

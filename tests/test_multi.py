@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _shared import QA_MULTI, make_assistant, multi_assistant  # noqa: F401
+from _shared import QA_MULTI, make_assistant  # noqa: F401
 
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.dialogue import Conversation

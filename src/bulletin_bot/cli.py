@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"  {issue.articles} articles, {issue.chunks} chunks  ({issue.source_file})")
     for name, reason in report.failed:
         print(f"! {reason}", file=sys.stderr)
-    for name, issue_id in report.duplicates:
-        print(f"= {name}: same issue as another file ({issue_id}); indexed once")
+    for source, name in report.copied:
+        print(f"copied {source} into the corpus folder as {name}")
+    for issue_id, kept, other, why in report.kept:
+        print(f"= {issue_id}: kept {kept} rather than {other}: {why}")
+    for name in report.moved_aside:
+        print(f"moved {name} to .removed/ in the corpus folder")
     print(
         f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged,"
         f" {len(report.failed)} failed; index: {report.issues} issues, {report.chunks} chunks"
@@ -294,6 +299,14 @@ def cmd_web_token(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C, so an ingest's clean-up (worker, new version, staged files) runs."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bulletin-bot", description="Cited answers from work bulletins (简报).")
     parser.add_argument("--config", help="TOML settings file (or BULLETIN_CONFIG)")
@@ -382,8 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.command != "serve":  # the bot stops itself on SIGTERM; elsewhere stop at once, cleanly
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.func(args) or 0)
+    except Terminated:
+        print("bulletin-bot: stopped by SIGTERM; the index and the corpus folder are unchanged", file=sys.stderr)
+        return 143
     except BulletinError as exc:
         print(f"bulletin-bot: error: {exc}", file=sys.stderr)
         return 1
@@ -392,6 +410,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        from .errors import os_error_message
+
+        print(f"bulletin-bot: error: {os_error_message(exc, args.command)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - a user sees one line, never a traceback
         if args.verbose:
             logging.getLogger("bulletin_bot").exception("internal error")

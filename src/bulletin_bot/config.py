@@ -59,6 +59,17 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     send_retry_seconds: float = 300.0  # how long the bot keeps retrying one reply
     send_queue_limit: int = 1000  # replies that may wait (429 pause, retries) before new ones are dropped
+    # Bounded ingest: caps per issue file and limits of the worker process that parses and embeds it.
+    max_pages: int = 300
+    max_chars: int = 600_000
+    max_chunks: int = 4_000
+    max_unpacked_bytes: int = 200_000_000
+    max_parts: int = 2_000
+    max_ratio: int = 200
+    worker_memory_mb: int = 3_072
+    parse_timeout: float = 120.0
+    embed_timeout: float = 120.0  # with no passage embedded for this long, the embedding is stopped
+    vector_cache: Path | None = None  # passage vectors by text hash; default INDEX_DIR/vectors.sqlite
 
     @property
     def access_restricted(self) -> bool:
@@ -90,6 +101,16 @@ _ENV: dict[str, tuple[str, Any]] = {
     "BULLETIN_WEBHOOK_SECRET": ("webhook_secret", str),
     "BULLETIN_SEND_RETRY_SECONDS": ("send_retry_seconds", float),
     "BULLETIN_SEND_QUEUE": ("send_queue_limit", int),
+    "BULLETIN_MAX_PAGES": ("max_pages", int),
+    "BULLETIN_MAX_CHARS": ("max_chars", int),
+    "BULLETIN_MAX_CHUNKS": ("max_chunks", int),
+    "BULLETIN_MAX_UNPACKED_BYTES": ("max_unpacked_bytes", int),
+    "BULLETIN_MAX_PARTS": ("max_parts", int),
+    "BULLETIN_MAX_RATIO": ("max_ratio", int),
+    "BULLETIN_WORKER_MEMORY_MB": ("worker_memory_mb", int),
+    "BULLETIN_PARSE_TIMEOUT": ("parse_timeout", float),
+    "BULLETIN_EMBED_TIMEOUT": ("embed_timeout", float),
+    "BULLETIN_VECTOR_CACHE": ("vector_cache", Path),
 }
 _SECRETS = {"telegram_token", "llm_api_key", "webhook_secret"}
 

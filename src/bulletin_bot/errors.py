@@ -39,3 +39,26 @@ class ConfigError(BulletinError):
 
 class QuestionError(BulletinError):
     """A question that cannot be asked (empty, too long, no words)."""
+
+
+class StorageError(BulletinError):
+    """The disk refused: full, read-only, no permission, a name too long."""
+
+
+def os_error_message(exc: OSError, what: str) -> str:
+    """One actionable line for an ``OSError`` met while ``what`` (e.g. 'ingesting')."""
+    import errno
+
+    where = exc.filename or "a file"
+    code = exc.errno
+    if code == errno.ENOSPC or code == errno.EDQUOT:
+        return f"disk full while {what} ({where}): free some space and run it again; the index is unchanged"
+    if code == errno.EROFS:
+        return f"read-only file system while {what} ({where}): point BULLETIN_INDEX_DIR/BULLETIN_CORPUS_DIR at a writable folder"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied while {what} ({where}): make it writable for this user, or use another folder"
+    if code == errno.ENAMETOOLONG:
+        return f"file name too long while {what} ({str(where)[:80]}…): rename the file to under 200 bytes"
+    if code == errno.ENOENT:
+        return f"no such file or folder while {what}: {where}"
+    return f"cannot complete {what}: {exc.strerror or exc} ({where})"

@@ -39,6 +39,12 @@ class TqdmProgress:
         if not self.quiet:
             self._bar = tqdm(total=total, desc=name, unit="", file=sys.stderr, leave=True, dynamic_ncols=True)
 
+    def notice(self, message: str) -> None:
+        """A line that must be seen even with --quiet (e.g. whom an ingest is waiting for)."""
+        from tqdm import tqdm
+
+        tqdm.write(message, file=sys.stderr)
+
     def advance(self, n: int = 1) -> None:
         if self._bar is not None:
             self._bar.update(n)

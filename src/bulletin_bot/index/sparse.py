@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import json
 import math
-import pickle
 import re
 import tempfile
 import threading
@@ -76,33 +76,57 @@ def corpus_terms(bulletin: Bulletin) -> dict[str, str]:
 
 
 class Tokenizer:
-    """jieba in search mode (whole words and their parts), initialised once per process."""
+    """jieba in search mode (whole words and their parts) with one index version's user dictionary.
+
+    Each index version gets its own tokenizer, so a query is cut exactly as that version's passages
+    were: a process that opens several indexes never mixes their dictionaries. jieba's own
+    dictionary is loaded once per process and copied (a dict copy, ~30 ms) into each tokenizer.
+    """
 
     _lock = threading.Lock()
-    _shared: Tokenizer | None = None
+    _base: object | None = None  # a pristine, initialised jieba.Tokenizer that is never changed
 
-    def __init__(self) -> None:
+    def __init__(self, words: Iterable[str] | dict[str, str] = ()) -> None:
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
+        base = self._pristine()
         self._jieba = jieba.Tokenizer()
-        # jieba caches its parsed dictionary in a temp dir; it must be writable (not the read-only app dir).
-        self._jieba.tmp_dir = tempfile.gettempdir()
-        self._jieba.initialize()
+        self._jieba.tmp_dir = base.tmp_dir  # type: ignore[attr-defined]
+        self._jieba.FREQ = dict(base.FREQ)  # type: ignore[attr-defined]
+        self._jieba.total = base.total  # type: ignore[attr-defined]
+        self._jieba.initialized = True
         self._words: set[str] = set()
         self._pos = None
+        self._own_lock = threading.Lock()
+        self.add_words(words)
+
+    @classmethod
+    def _pristine(cls) -> object:
+        with cls._lock:
+            if cls._base is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                base = jieba.Tokenizer()
+                # jieba caches its parsed dictionary in a temp dir; it must be writable (not the app dir).
+                base.tmp_dir = tempfile.gettempdir()
+                base.initialize()
+                cls._base = base
+            return cls._base
 
     @classmethod
     def shared(cls) -> Tokenizer:
-        with cls._lock:
-            if cls._shared is None:
-                cls._shared = Tokenizer()
-            return cls._shared
+        """A tokenizer with no user words (kept for callers that only need plain segmentation)."""
+        return cls()
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(self._words)
 
     def add_words(self, words: Iterable[str] | dict[str, str]) -> None:
         kinds = words if isinstance(words, dict) else {}
         tags = {"person": "nr", "place": "ns", "unit": "nt"}
-        with self._lock:
+        with self._own_lock:
             for word in words:
                 if word not in self._words:
                     self._jieba.add_word(word, freq=200_000, tag=tags.get(kinds.get(word, ""), None))
@@ -207,14 +231,50 @@ class BM25:
                 return False
         return docs is not None
 
+    # Saved as plain arrays and JSON (as bm25s does), never pickle: a damaged file is a clear
+    # error, and loading an index can not run code.
     def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        """Write ``path`` (JSON: parameters and vocabulary) and ``path.npz`` siblings (the arrays)."""
+        vocab = list(self.postings)
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        for n, token in enumerate(vocab):
+            indptr[n + 1] = indptr[n] + len(self.postings[token][0])
+        docs = np.concatenate([self.postings[t][0] for t in vocab]) if vocab else np.zeros(0, np.int32)
+        tf = np.concatenate([self.postings[t][1] for t in vocab]) if vocab else np.zeros(0, np.float32)
+        arrays = {"ids": self.ids, "lengths": self.lengths, "indptr": indptr, "docs": docs, "tf": tf}
+        for name, array in arrays.items():
+            with open(path.with_name(f"{path.stem}.{name}.npy"), "wb") as fh:
+                np.save(fh, array, allow_pickle=False)
+        meta = {"k1": self.k1, "b": self.b, "avgdl": self.avgdl, "docs": len(self.ids), "vocab": vocab}
+        path.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def files(cls, path: Path) -> list[Path]:
+        return [path, *(path.with_name(f"{path.stem}.{n}.npy") for n in ("ids", "lengths", "indptr", "docs", "tf"))]
 
     @classmethod
     def load(cls, path: Path) -> BM25:
-        with open(path, "rb") as fh:
-            obj = pickle.load(fh)
-        if not isinstance(obj, cls):
-            raise TypeError("not a BM25 index")
-        return obj
+        """Read what ``save`` wrote; any inconsistency is a ``ValueError`` (the index is damaged)."""
+        meta = json.loads(path.read_text("utf-8"))
+        arrays = {
+            name: np.load(path.with_name(f"{path.stem}.{name}.npy"), allow_pickle=False)
+            for name in ("ids", "lengths", "indptr", "docs", "tf")
+        }
+        vocab = meta["vocab"]
+        ids, lengths, indptr, docs, tf = (arrays[n] for n in ("ids", "lengths", "indptr", "docs", "tf"))
+        n = int(meta["docs"])
+        if not (
+            len(ids) == len(lengths) == n
+            and len(indptr) == len(vocab) + 1
+            and len(docs) == len(tf) == (int(indptr[-1]) if len(indptr) else -1)
+            and (len(docs) == 0 or (int(docs.min()) >= 0 and int(docs.max()) < n))
+            and bool(np.all(np.diff(indptr) >= 0))
+        ):
+            raise ValueError(f"{path}: BM25 arrays do not fit together")
+        index = cls(k1=float(meta["k1"]), b=float(meta["b"]), avgdl=float(meta["avgdl"]))
+        index.ids = ids.astype(np.int64, copy=False)
+        index.lengths = lengths.astype(np.float32, copy=False)
+        docs = docs.astype(np.int32, copy=False)
+        tf = tf.astype(np.float32, copy=False)
+        index.postings = {t: (docs[indptr[i] : indptr[i + 1]], tf[indptr[i] : indptr[i + 1]]) for i, t in enumerate(vocab)}
+        return index

@@ -4,7 +4,8 @@ Layout::
 
     DIR/CURRENT            name of the live version (replaced atomically with os.replace)
     DIR/.lock              held by the one writer (filelock)
-    DIR/v-<time>-<pid>/    manifest.json, meta.sqlite, dense.faiss, sparse.pkl, userdict.txt
+    DIR/.lock.owner       pid and command of that writer, so a second one can say whom it waits for
+    DIR/v-<time>-<pid>/    manifest.json, meta.sqlite, dense.faiss, sparse.json + sparse.*.npy, userdict.txt
 
 A writer copies the live version aside, changes the copy, fsyncs it and only then points CURRENT
 at it, so ``kill -9`` at any moment leaves the previous version whole; readers keep the version they
@@ -14,11 +15,16 @@ opened (SQLite is opened ``immutable``) and pick up the new one on their next qu
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
+import signal
 import sqlite3
+import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,14 +40,15 @@ from ..model import Bulletin, Chunk, Citation
 from .dense import DenseIndex
 from .sparse import BM25, Tokenizer
 
-FORMAT = 3  # 2: articles.event_date; 3: articles.event_end
+FORMAT = 4  # 2: articles.event_date; 3: articles.event_end; 4: BM25 as npy+json, issue ranks, relative paths
+log = logging.getLogger(__name__)
 KEEP_VERSIONS = 2  # the live one and its predecessor, which readers may still have open
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS issues (
   id TEXT PRIMARY KEY, title TEXT, number TEXT, publisher TEXT, date TEXT,
   source_file TEXT, file_hash TEXT, articles INTEGER, chunks INTEGER, added_at TEXT,
-  bulletin TEXT
+  bulletin TEXT, rank TEXT
 );
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, file_hash TEXT, issue_id TEXT);
 CREATE TABLE IF NOT EXISTS articles (
@@ -99,15 +106,20 @@ class Snapshot:
             self.manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text("utf-8"))
             self.db = sqlite3.connect(f"file:{path / 'meta.sqlite'}?immutable=1", uri=True, check_same_thread=False)
             self.dense = DenseIndex.load(path / "dense.faiss")
-            self.sparse = BM25.load(path / "sparse.pkl")
+            self.sparse = BM25.load(path / "sparse.json")
             self.terms: dict[str, str] = dict(self.db.execute("SELECT term, kind FROM terms").fetchall())
             self.issues = {info.id: info for info in self._issues()}
-        except (OSError, ValueError, TypeError, RuntimeError, sqlite3.Error) as exc:
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError, sqlite3.Error) as exc:
+            if self.manifest.get("format") != FORMAT if hasattr(self, "manifest") else False:
+                raise IndexMismatch(
+                    f"index in {path.parent} has format {self.manifest.get('format')}, this version needs {FORMAT}:"
+                    " run `bulletin-bot ingest --rebuild`"
+                ) from None
             raise IndexError_(
                 f"index version {path} is damaged ({type(exc).__name__}): run `bulletin-bot ingest --rebuild`"
             ) from None
-        self.tokenizer = Tokenizer.shared()
-        self.tokenizer.add_words(self.terms)
+        # This version's own dictionary: queries are cut exactly as its passages were.
+        self.tokenizer = Tokenizer(self.terms)
 
     @property
     def embedder(self) -> str:
@@ -239,12 +251,26 @@ class IndexStore:
         return self.root / "CURRENT"
 
     def current_version(self) -> Path | None:
+        """The live version; None when there is no index yet. A damaged CURRENT is an error, never
+        a silent rebuild: rebuilding would hide the damage and could drop issues the corpus lacks."""
         try:
-            name = self.current_file.read_text("utf-8").strip()
+            raw = self.current_file.read_bytes()
         except FileNotFoundError:
             return None
-        path = self.root / name
-        return path if (path / "manifest.json").exists() else None
+        except OSError as exc:
+            raise IndexError_(f"cannot read {self.current_file} ({exc.strerror}): check the folder's permissions") from None
+        try:
+            name = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            name = ""
+        path = self.root / name if name and "/" not in name and name.startswith("v-") else None
+        if path is None or not (path / "manifest.json").exists():
+            shown = name[:60] if name else "nothing readable"
+            raise IndexError_(
+                f"index in {self.root} is damaged: CURRENT names {shown!r}, which is not a complete version:"
+                " run `bulletin-bot ingest --rebuild` to build it again from the corpus folder"
+            )
+        return path
 
     def exists(self) -> bool:
         return self.current_version() is not None
@@ -257,17 +283,50 @@ class IndexStore:
         check_manifest(snap.manifest, embedder, self.root)
         return snap
 
-    @contextmanager
-    def writer(self, embedder: str, dim: int, rebuild: bool = False) -> Iterator[Writer]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / ".lock"))
+    def _live_or_none(self) -> Path | None:
+        try:
+            return self.current_version()
+        except IndexError_:
+            return None
+
+    def lock_owner(self) -> str | None:
+        """Who holds the writer lock, as 'pid N (command)', from the owner file it wrote."""
+        try:
+            info = json.loads((self.root / ".lock.owner").read_text("utf-8"))
+            return f"pid {int(info['pid'])} ({str(info.get('command', '?'))[:120]}, since {info.get('since', '?')})"
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _acquire(self, lock: FileLock, on_wait: Callable[[str], None] | None) -> None:
+        try:
+            lock.acquire(timeout=0)
+            return
+        except Timeout:
+            pass
+        owner = self.lock_owner() or "another process"
+        message = f"waiting for another ingest to finish: {owner} holds {self.root / '.lock'}"
+        log.warning(message)
+        if on_wait is not None:
+            on_wait(message)
         try:
             lock.acquire(timeout=self.lock_timeout)
         except Timeout:
             raise IndexBusy(
-                f"another ingest is writing {self.root} (lock held for {self.lock_timeout:.0f}s); try again later"
+                f"another ingest is writing {self.root} ({owner}; waited {self.lock_timeout:.0f}s); try again later"
             ) from None
+
+    @contextmanager
+    def writer(
+        self, embedder: str, dim: int, rebuild: bool = False, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[Writer]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / ".lock"))
+        self._acquire(lock, on_wait)
+        owner = self.root / ".lock.owner"
         try:
+            owner.write_text(
+                json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv)[:300], "since": _now()}), "utf-8"
+            )
             self._collect_garbage()
             base = None if rebuild else self.current_version()
             if base is not None:
@@ -281,35 +340,68 @@ class IndexStore:
                         shutil.copy2(base / name, new / name)
                 w = Writer(new, embedder, dim, base is None)
                 yield w
-                if base is not None and not (w.added or w.removed):
+                if base is not None and not (w.added or w.removed or w.changed):
                     w.db.close()
                     shutil.rmtree(new, ignore_errors=True)  # nothing changed: keep the live version
+                    for action in w.on_commit:
+                        action()
                     return
                 w.finish()
                 _fsync_tree(new)
-                tmp = self.root / "CURRENT.tmp"
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    fh.write(new.name)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.current_file)  # the atomic switch
-                _fsync_dir(self.root)
+                pause_point("commit")
+                with _signals_held():  # the corpus moves and the switch happen together or not at all
+                    for action in w.on_commit:
+                        action()
+                    tmp = self.root / "CURRENT.tmp"
+                    with open(tmp, "w", encoding="utf-8") as fh:
+                        fh.write(new.name)
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    os.replace(tmp, self.current_file)  # the atomic switch
+                    _fsync_dir(self.root)
             except BaseException:
                 shutil.rmtree(new, ignore_errors=True)
                 raise
             self._collect_garbage()
         finally:
+            owner.unlink(missing_ok=True)
             lock.release()
 
     def _collect_garbage(self) -> None:
         """Remove versions left by crashed writers and all but the newest committed ones."""
-        live = self.current_version()
+        live = self._live_or_none()
         versions = sorted(p for p in self.root.glob("v-*") if p.is_dir())
         committed = [p for p in versions if (p / "manifest.json").exists()]
         keep = {p for p in committed[-KEEP_VERSIONS:]} | ({live} if live else set())
         for path in versions:
             if path not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM/SIGINT (delivered right after) while a commit is half done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def pause_point(point: str) -> None:
+    """For tests: ``BULLETIN_TEST_PAUSE=<point>:<file>`` makes a writer create <file> at <point> and
+    wait there (bounded), so a test can kill it at a known moment instead of after a guessed sleep."""
+    spec = os.environ.get("BULLETIN_TEST_PAUSE", "")
+    if not spec.startswith(point + ":"):
+        return
+    marker = Path(spec.split(":", 1)[1])
+    marker.write_text(str(os.getpid()), "utf-8")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and marker.exists():
+        time.sleep(0.05)
 
 
 def check_manifest(manifest: dict[str, Any], embedder: str | None, root: Path) -> None:
@@ -339,14 +431,29 @@ class Writer:
             raise IndexMismatch(f"index dimension {self.dense.dim} != embedder dimension {dim}: rebuild the index")
         self.added: list[str] = []
         self.removed: list[str] = []
+        self.changed = False  # file records changed without an issue being added or removed
+        self.on_commit: list[Callable[[], None]] = []  # corpus file moves, run just before the switch
+        self.pending_names: list[str] = []  # corpus names that files brought in will get at commit
+        terms = dict(self.db.execute("SELECT term, kind FROM terms").fetchall())
+        self._base_terms = set(terms)
+        self.tokenizer = Tokenizer(terms)
 
     def file_hash_known(self, file_hash: str) -> str | None:
         row = self.db.execute("SELECT issue_id FROM files WHERE file_hash=?", (file_hash,)).fetchone()
         return row[0] if row else None
 
+    def path_for_hash(self, file_hash: str) -> str | None:
+        row = self.db.execute("SELECT path FROM files WHERE file_hash=?", (file_hash,)).fetchone()
+        return row[0] if row else None
+
     def add_file(self, path: str, file_hash: str, issue_id: str) -> None:
         """Remember a file whose issue is indexed from another file (the same issue as PDF and text)."""
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue_id))
+        self.changed = True
+
+    def forget_file(self, path: str) -> None:
+        self.db.execute("DELETE FROM files WHERE path=?", (path,))
+        self.changed = True
 
     def issue_for_path(self, path: str) -> tuple[str, str] | None:
         row = self.db.execute("SELECT issue_id, file_hash FROM files WHERE path=?", (path,)).fetchone()
@@ -354,6 +461,16 @@ class Writer:
 
     def paths_for(self, issue_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM files WHERE issue_id=?", (issue_id,))]
+
+    def files_for(self, issue_id: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.db.execute("SELECT path, file_hash FROM files WHERE issue_id=?", (issue_id,))]
+
+    def indexed_file(self, issue_id: str) -> tuple[str, list[Any]] | None:
+        """(corpus-relative path, rank) of the file an issue is indexed from."""
+        row = self.db.execute("SELECT source_file, rank FROM issues WHERE id=?", (issue_id,)).fetchone()
+        if row is None:
+            return None
+        return row[0], json.loads(row[1]) if row[1] else []
 
     def has_issue(self, issue_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM issues WHERE id=?", (issue_id,)).fetchone() is not None
@@ -372,6 +489,11 @@ class Writer:
         row = self.db.execute("SELECT COALESCE(MAX(id), -1) FROM chunks").fetchone()
         return int(row[0]) + 1
 
+    def add_terms(self, terms: dict[str, str]) -> None:
+        """Words of issues about to be added: give them all before the first ``add_issue`` so every
+        new passage is cut with the whole dictionary."""
+        self.tokenizer.add_words(terms)
+
     def add_issue(
         self,
         bulletin: Bulletin,
@@ -379,17 +501,21 @@ class Writer:
         file_hash: str,
         chunks: list[Chunk],
         vectors: np.ndarray,
-        tokens: list[list[str]],
         terms: dict[str, str],
+        rank: list[Any] | None = None,
     ) -> None:
+        """Index one issue read from ``path`` (relative to the corpus folder)."""
         issue = bulletin.issue
+        self.tokenizer.add_words(terms)
+        tokens = [self.tokenizer.tokens(c.indexed_text()) for c in chunks]
         first = self.next_chunk_id()
         ids = np.arange(first, first + len(chunks), dtype=np.int64)
         self.db.execute(
-            "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                issue.id, issue.title, issue.number, issue.publisher, issue.date, issue.source_file, file_hash,
+                issue.id, issue.title, issue.number, issue.publisher, issue.date, path, file_hash,
                 len(bulletin.articles()), len(chunks), _now(), json.dumps(bulletin.to_json(), ensure_ascii=False),
+                json.dumps(rank or []),
             ),
         )
         self.db.execute("INSERT OR REPLACE INTO files VALUES (?,?,?)", (path, file_hash, issue.id))
@@ -419,11 +545,33 @@ class Writer:
         chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return int(issues), int(chunks)
 
+    def _retokenize(self) -> None:
+        """Cut older passages again where a word new to this version's dictionary occurs in them, so
+        every passage is segmented with the same dictionary the version's queries will use."""
+        new = sorted(self.tokenizer.words - self._base_terms, key=len, reverse=True)
+        if not new:
+            return
+        added = set(self.added)
+        pattern = re.compile("|".join(re.escape(w) for w in new))
+        rows = self.db.execute(
+            """SELECT c.id, c.issue_id, c.text, a.section, a.title, a.subtitle FROM chunks c
+               JOIN articles a ON a.issue_id = c.issue_id AND a.article_no = c.article_no"""
+        ).fetchall()
+        updates = []
+        for cid, issue_id, text, section, title, subtitle in rows:
+            if issue_id in added:
+                continue
+            indexed = f"【{section}】{title}{subtitle or ''}\n{text}"  # as Chunk.indexed_text()
+            if pattern.search(indexed):
+                updates.append((" ".join(self.tokenizer.tokens(indexed)), cid))
+        self.db.executemany("UPDATE chunks SET tokens=? WHERE id=?", updates)
+
     def finish(self) -> None:
+        self._retokenize()
         sparse = BM25.build(
             (cid, toks.split()) for cid, toks in self.db.execute("SELECT id, tokens FROM chunks ORDER BY id")
         )
-        sparse.save(self.path / "sparse.pkl")
+        sparse.save(self.path / "sparse.json")
         self.dense.save(self.path / "dense.faiss")
         terms = [r[0] for r in self.db.execute("SELECT term FROM terms ORDER BY term")]
         (self.path / "userdict.txt").write_text("".join(f"{t} 200000\n" for t in terms), "utf-8")

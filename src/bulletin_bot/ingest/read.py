@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
+from . import limits
 from .text import PAGE_NUMBER, display_width, looks_binary
 
 MAX_FILE_BYTES = 50_000_000
@@ -63,6 +64,7 @@ def read_lines(path: Path, data: bytes | None = None, on_page: PageCallback | No
     else:
         lines = _txt_lines(name, data)
     lines = [ln for ln in lines if ln.text.strip() and not PAGE_NUMBER.match(ln.text)]
+    limits.check_chars(name, sum(len(ln.text) for ln in lines))
     if not lines:
         raise ParseError(name, "no text found", "the file holds no readable text")
     return lines
@@ -90,6 +92,7 @@ def decode_text(name: str, data: bytes) -> str:
 
 def _txt_lines(name: str, data: bytes) -> list[Line]:
     text = decode_text(name, data).replace("\r\n", "\n").replace("\r", "\n")
+    limits.check_chars(name, len(text) - text.count(" ") - text.count("\n"))
     # pdftotext-style exports mark a new page with a form feed; the seed's exporter instead starts
     # each page with a single space. Two or more spaces (or 　) are a paragraph indent.
     use_formfeed = "\f" in text
@@ -138,6 +141,7 @@ def _pdf_lines(name: str, data: bytes, on_page: PageCallback | None = None) -> l
             raise ParseError(name, "the PDF is encrypted", "remove the password and resend it") from None
         raise ParseError(name, "not a valid PDF (corrupt or truncated)", "export the PDF again") from None
     try:
+        limits.check_pages(name, len(pdf))
         pages: dict[int, list[Span]] = {}
         scanned: list[int] = []  # pages without a text layer that show an image: OCR them
         for page_no in range(len(pdf)):
@@ -234,6 +238,7 @@ def _docx_lines(name: str, data: bytes) -> list[Line]:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ParseError(name, "not a valid DOCX file (corrupt, or an old .doc renamed)", "save it as .docx again")
+    limits.check_docx(name, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # python-docx raises many kinds on damaged packages
