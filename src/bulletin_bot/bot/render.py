@@ -261,6 +261,8 @@ def ingest_summary(report: Any, sections: dict[str, list[tuple[str, int]]]) -> s
         lines.append(f"共 {info.articles} 篇文章，{info.chunks} 个检索段落。")
     if report.replaced:
         lines.append("替换了旧版本：" + "、".join(f"<code>{esc(r)}</code>" for r in report.replaced))
+    for _issue_id, kept, other, why in getattr(report, "kept", []):  # two files of one issue
+        lines.append(f"ℹ️ 同一期有两个文件：保留 {esc(kept)}，未采用 {esc(other.rsplit('/', 1)[-1])}（{esc(why)}）")
     if report.unchanged and not report.added:
         lines.append("ℹ️ 这期简报已收录（文件内容相同），没有重复添加，索引未改动。")
     for name, reason in report.failed:

@@ -224,6 +224,8 @@ class Worker:
         )
 
     def _died(self, name: str) -> Any:
+        if self._proc is not None:
+            self._proc.join(timeout=5)
         code = self._proc.exitcode if self._proc is not None else None
         self.close()
         if code is not None and code < 0:
