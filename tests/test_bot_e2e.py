@@ -487,8 +487,10 @@ async def test_upload_checks_type_and_size_before_download(fake_api: FakeBotAPI,
 
 
 async def test_reindex_keeps_answering_and_refuses_a_second_change(
-    fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant
+    fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # An empty vector cache: this rebuild embeds every passage again, so it takes long enough to report.
+    monkeypatch.setattr(library, "settings", library.settings.with_overrides(vector_cache=tmp_path / "empty.sqlite"))
     await start_bot()
     issues = {i.id for i in library.issues()}
     fake_api.send_text(ADMIN, "/reindex")

@@ -27,7 +27,6 @@ from bulletin_bot.errors import (
     IndexMismatch,
     NotFound,
     ParseError,
-    StorageError,
 )
 from bulletin_bot.index.sparse import BM25, Tokenizer, corpus_terms
 from bulletin_bot.index.store import IndexStore
@@ -250,7 +249,7 @@ def test_kill_9_at_the_commit_leaves_previous_index_usable(seed_copy: Assistant,
     many = tmp_path / "many"
     many.mkdir()
     text = SEED.read_text("utf-8")
-    for n in range(3):  # distinct issues (different dates)
+    for n in range(2):  # distinct issues (different dates)
         many.joinpath(f"issue-{n}.txt").write_text(text.replace("2021 年 1 月 8 日", f"2021 年 2 月 {n + 1} 日"), "utf-8")
     # The writer has built and fsynced the new version and is about to switch CURRENT.
     proc, _ = paused_cli_ingest(tmp_path, "commit", many)
@@ -557,6 +556,13 @@ def test_damaged_bm25_file_is_a_clear_error(seed_copy: Assistant) -> None:
     assert not (version / "sparse.pkl").exists()
 
 
+def test_index_of_an_older_format_asks_for_a_rebuild(seed_copy: Assistant) -> None:
+    manifest = seed_copy.store.current_version() / "manifest.json"
+    manifest.write_text(manifest.read_text("utf-8").replace('"format": 4', '"format": 3'), "utf-8")
+    with pytest.raises(IndexMismatch, match="format 3.*ingest --rebuild"):
+        make_assistant(seed_copy.settings.index_dir, seed_copy.settings.corpus_dir).issues()
+
+
 def test_bm25_round_trips_through_npy_and_json(tmp_path: Path) -> None:
     index = BM25.build([(3, ["万州", "党史"]), (7, ["党史", "党史", "涪陵"])])
     index.save(tmp_path / "sparse.json")
@@ -574,7 +580,10 @@ def test_each_version_cuts_text_with_its_own_dictionary(seed_assistant: Assistan
     assert "区委党史工作" not in Tokenizer().words
 
 
-def test_disk_full_is_an_actionable_one_line_error(seed_copy: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_leaves_the_index_as_it_was_and_reads_as_one_actionable_line(
+    seed_copy: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bulletin_bot.errors import os_error_message
     from bulletin_bot.index import store
 
     def full(*args: object, **kwargs: object) -> None:
@@ -582,10 +591,14 @@ def test_disk_full_is_an_actionable_one_line_error(seed_copy: Assistant, monkeyp
 
     monkeypatch.setattr(store.DenseIndex, "save", full)
     before = seed_copy.store.current_version()
-    with pytest.raises(StorageError, match="disk full.*free some space") as caught:
+    with pytest.raises(OSError) as caught:
         seed_copy.ingest([NEW_PDF])
-    assert "\n" not in str(caught.value)
     assert seed_copy.store.current_version() == before
+    assert [p for p in seed_copy.settings.index_dir.glob("v-*")] == [before]
+    message = os_error_message(caught.value, "ingest")
+    assert "disk full" in message and "free some space" in message and "\n" not in message
+    for code, words in ((errno.EROFS, "read-only"), (errno.EACCES, "permission"), (errno.ENAMETOOLONG, "too long")):
+        assert words in os_error_message(OSError(code, "x", "f"), "ingest")
 
 
 def test_cli_os_errors_exit_1_with_one_line(tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .config import Settings
-from .errors import BulletinError, NotFound, ParseError, StorageError, os_error_message
+from .errors import BulletinError, NotFound, ParseError
 from .index.cache import VectorCache
 from .index.embed import Embedder, make_embedder
 from .index.store import IndexStore, IssueInfo, Snapshot, Writer, pause_point
@@ -156,15 +155,6 @@ class _Candidate:
     data: bytes | None = None
 
 
-@contextmanager
-def _os_errors(what: str) -> Iterator[None]:
-    """Disk full, read-only folders, over-long names: one line that says what to do."""
-    try:
-        yield
-    except OSError as exc:
-        raise StorageError(os_error_message(exc, what)) from None
-
-
 class Assistant:
     def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
         self.settings = settings
@@ -239,8 +229,9 @@ class Assistant:
         cancel = threading.Event()
         self._cancels.add(cancel)
         try:
-            with _os_errors("ingesting"):
-                return self._ingest(list(paths), rebuild, skip_bad, data or {}, progress, cancel)
+            # OSError (disk full, read-only, name too long) reaches the faces as it is: the CLI and the
+            # bot each turn it into one line that says what to do (errors.os_error_message).
+            return self._ingest(list(paths), rebuild, skip_bad, data or {}, progress, cancel)
         finally:
             # Files staged for the corpus folder that the commit did not take: an ingest that did not
             # finish leaves nothing behind.
@@ -398,7 +389,9 @@ class Assistant:
                     continue
                 report.kept.append((issue_id, best.rel, str(cand.source), _why(best.rank, cand.rank, best.explicit)))
                 report.duplicates.append((str(cand.source), issue_id))
-                if cand.inside and by_rule:
+                # As rich as the winner but for the name (which a file brought in may still change):
+                # move it too, so that a rebuild has no near-tie to settle.
+                if cand.inside and (by_rule or cand.rank[:4] == best.rank[:4]):
                     self._move_aside(corpus, cand.rel, writer, report)
                 elif cand.inside:
                     writer.add_file(cand.rel, cand.digest, issue_id)
@@ -494,7 +487,7 @@ class Assistant:
         embedder = self.embedder
         moved: list[Path] = []
         corpus = self.settings.corpus_dir
-        with _os_errors("removing an issue"), self.store.writer(embedder.name, embedder.dim) as writer:
+        with self.store.writer(embedder.name, embedder.dim) as writer:
             paths = writer.paths_for(issue_id)
             if not writer.remove_issue(issue_id):
                 known = ", ".join(sorted(self.snapshot().issues)[:10]) or "none"

@@ -41,10 +41,6 @@ class QuestionError(BulletinError):
     """A question that cannot be asked (empty, too long, no words)."""
 
 
-class StorageError(BulletinError):
-    """The disk refused: full, read-only, no permission, a name too long."""
-
-
 def os_error_message(exc: OSError, what: str) -> str:
     """One actionable line for an ``OSError`` met while ``what`` (e.g. 'ingesting')."""
     import errno

@@ -109,8 +109,9 @@ class Snapshot:
             self.sparse = BM25.load(path / "sparse.json")
             self.terms: dict[str, str] = dict(self.db.execute("SELECT term, kind FROM terms").fetchall())
             self.issues = {info.id: info for info in self._issues()}
-        except (OSError, ValueError, TypeError, KeyError, RuntimeError, sqlite3.Error) as exc:
-            if self.manifest.get("format") != FORMAT if hasattr(self, "manifest") else False:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError, sqlite3.Error) as exc:
+            older = hasattr(self, "manifest") and self.manifest.get("format") != FORMAT
+            if older:  # an index written by an older version: its files have other names and shapes
                 raise IndexMismatch(
                     f"index in {path.parent} has format {self.manifest.get('format')}, this version needs {FORMAT}:"
                     " run `bulletin-bot ingest --rebuild`"
