@@ -105,7 +105,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     )
     qpath = Path(args.questions) if args.questions else out.parent / f"{out.name.removesuffix('-corpus')}-qa.jsonl"
     write_questions(rows, qpath)
-    print(f"{len(passages)} passages → {len(files)} issues in {out}; {len(rows)} questions → {qpath}")
+    asked = sum(len(p.qas) for p in passages)
+    skipped = f" ({asked - len(rows)} without a question or an answer skipped)" if asked > len(rows) else ""
+    print(f"{len(passages)} passages → {len(files)} issues in {out}; {len(rows)} questions → {qpath}{skipped}")
     if not args.no_check:
         r = check_issues(files, passages, args.per_issue)
         print(

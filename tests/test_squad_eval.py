@@ -12,6 +12,7 @@ import pytest
 from test_squad import PASSAGES, squad_file
 
 from bulletin_bot.evaluate import Case, Outcome
+from bulletin_bot.ingest.parse import parse_file
 from bulletin_bot.squad_eval import add_em_f1, report_lines, short_answer
 
 
@@ -61,3 +62,15 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     assert {"em", "f1", "refused"} <= set(summary["by_kind"]["when"])
     assert "predictions" not in summary and set(json.loads(preds.read_text("utf-8"))) == {"Q0", "Q1", "Q2", "Q3"}
     assert not (tmp_path / "unused-index").exists()  # a SQuAD file gets a temporary index of its own
+
+    # A kept index and corpus: every passage is indexed, only the sampled passages' questions are asked.
+    index, corpus = tmp_path / "index", tmp_path / "corpus"
+    out = subprocess.run(
+        [sys.executable, "-m", "bulletin_bot.cli", "eval", str(src), "--json", "-q", "--passages", "2",
+         "--index", str(index), "--corpus", str(corpus)],
+        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, **env},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["questions"] == 2 and summary["squad"]["passages"] == 2
+    assert len(parse_file(corpus / "issue-0001.txt").articles()) == len(PASSAGES) and (index / "CURRENT").exists()

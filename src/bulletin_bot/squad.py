@@ -179,8 +179,8 @@ def convert(
             me = start + k
             for q in p.qas:
                 answers = [str(a["text"]) for a in q.get("answers") or []]
-                if not answers:
-                    continue  # unanswerable rows (SQuAD 2.0) are not part of CMRC 2018
+                if not answers or not str(q.get("question") or "").strip():
+                    continue  # unanswerable rows (SQuAD 2.0) are not CMRC's; the trial set has 2 empty questions
                 first = q["answers"][0]
 
                 cand = _WS.sub("", first["text"])[:4]

@@ -133,13 +133,17 @@ def run_squad(
 ) -> dict[str, Any]:
     """Convert a SQuAD-format file into issues, index them (a temporary index unless given) and score it.
 
-    A given index that already holds the same issues is reused as is: ingest skips unchanged files.
+    A given index that already holds the same issues is reused as is: ingest skips unchanged files. With
+    ``limit``, only the questions of ``limit`` passages are asked; a given index or corpus still gets every
+    passage, so its issues stay the same whatever the subset.
     """
     from .assistant import Assistant
     from .evaluate import run
     from .squad import convert, load_squad, subset, write_questions
 
-    passages = subset(load_squad(path), limit, seed)
+    every = load_squad(path)
+    chosen = subset(every, limit, seed)
+    passages = every if (index_dir or corpus_dir) else chosen
     with tempfile.TemporaryDirectory(prefix="bulletin-squad-") as tmp:
         corpus = corpus_dir or Path(tmp) / "corpus"
         if corpus.is_dir() and any(not p.name.startswith("issue-") for p in corpus.iterdir() if p.is_file()):
@@ -147,6 +151,8 @@ def run_squad(
         for old in corpus.glob("issue-*.txt"):
             old.unlink()
         files, rows = convert(passages, corpus)
+        keep = {p.id for p in chosen}
+        rows = [r for r in rows if r["passage"] in keep]
         questions = Path(tmp) / "questions.jsonl"
         write_questions(rows, questions)
         assistant = Assistant(replace(settings, index_dir=index_dir or Path(tmp) / "index", corpus_dir=corpus), progress)
@@ -154,7 +160,7 @@ def run_squad(
         summary = run(assistant, questions, progress)
     summary["squad"] = {
         "file": str(path),
-        "passages": len(passages),
+        "passages": len(chosen),
         "issues": len(files),
         "corpus": str(corpus_dir) if corpus_dir else None,
         "index": str(index_dir) if index_dir else None,
