@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -363,3 +364,17 @@ def test_serve_web_runs_the_bot_and_the_web_in_one_process(web: Server, fake_api
         _, stderr = child.communicate(timeout=60)
     assert child.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+def test_reindex_runs_in_the_background_and_reports_through_progress(web: Server) -> None:
+    with web.client(web.admin_token) as c:
+        r = c.post("/api/reindex")
+        assert r.status_code == 202 and r.json()["started"]
+        deadline = time.monotonic() + 300
+        while (progress := c.get("/api/progress").json())["active"]:
+            assert time.monotonic() < deadline, progress
+            assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]  # answers go on meanwhile
+        assert progress["error"] is None, progress
+        assert "索引现有 1 期" in progress["result"]["message"]
+        assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]

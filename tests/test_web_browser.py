@@ -222,3 +222,22 @@ def test_admin_uploads_an_issue_then_staff_can_ask_about_it(browser: webdriver.C
     wait(browser, 60).until(lambda d: "bad" in d.find_element(By.ID, "upload-result").get_attribute("class"))
     message = browser.find_element(By.ID, "upload-result").text
     assert "无法收录 broken.pdf" in message and "索引未改动" in message
+
+
+def test_admin_reindexes_and_removes_an_issue(browser: webdriver.Chrome, site: Site) -> None:
+    login(browser, site, "alice", "/admin")
+    browser.find_element(By.ID, "reindex").click()
+    wait(browser).until(ec.alert_is_present()).accept()
+    result = wait(browser, 300).until(ec.visibility_of_element_located((By.ID, "reindex-result")))
+    wait(browser, 300).until(lambda d: d.find_element(By.ID, "reindex").text == "重建索引")
+    assert "ok" in result.get_attribute("class"), result.text
+    assert "索引现有 2 期" in result.text
+    row = wait(browser).until(
+        lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "#issues-table tbody tr")
+                        if "2021年第2期" in r.text), None)
+    )
+    row.find_element(By.CSS_SELECTOR, "button.danger").click()
+    wait(browser).until(ec.alert_is_present()).accept()
+    wait(browser, 120).until(lambda d: "已移除" in d.find_element(By.ID, "reindex-result").text)
+    wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#issues-table tbody tr")) == 1)
+    assert [i.date for i in site.assistant.issues()] == ["2021-01-08"]

@@ -7,7 +7,9 @@ change something must carry the ``X-CSRF-Token`` from ``GET /api/me``.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import logging
 import threading
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ from ..ingest.read import SUPPORTED
 from .auth import Principal
 from .settings import is_loopback
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "x-csrf-token"
@@ -338,9 +341,9 @@ class WebProgress:
     def close(self) -> None:
         pass
 
-    def finish(self) -> None:
+    def finish(self, result: dict[str, Any] | None = None, error: dict[str, Any] | None = None) -> None:
         with self._lock:
-            self.state = {**self.state, "active": False}
+            self.state = {**self.state, "active": False, "result": result, "error": error}
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -381,26 +384,43 @@ def _summary(report: Any, snap: Any) -> dict[str, Any]:
     }
 
 
-def _corpus_change(request: Request, title: str, job: Any) -> dict[str, Any]:
-    """One index change at a time (upload, reindex, remove); errors worded as the bot words them."""
+def _locked(request: Request) -> Any:
     state = _state(request)
     if not state.corpus_lock.acquire(blocking=False):
         raise _err(409, "busy", "正在处理另一项简报变更，请等它完成后再试。")
+    PROGRESS.start()
+    return state
+
+
+def _run_change(state: Any, title: str, job: Any) -> dict[str, Any]:
+    """Run one index change (the corpus lock held); errors worded as the bot words them."""
+    result: dict[str, Any] | None = None
+    error: Exception | None = None
     try:
-        PROGRESS.start()
-        result = job()
+        done = job()
+        result = done if isinstance(done, dict) else _summary(done, state.assistant.snapshot())
+        return result
     except ParseError as exc:
-        raise _err(422, "parse_error", f"无法收录 {title}：{exc}\n索引未改动。") from None
+        error = _err(422, "parse_error", f"无法收录 {title}：{exc}\n索引未改动。")
     except IndexBusy:
-        raise _err(409, "index_busy", "索引正被另一个进程（如命令行 ingest）更新，请稍后再试。索引未改动。") from None
+        error = _err(409, "index_busy", "索引正被另一个进程（如命令行 ingest）更新，请稍后再试。索引未改动。")
     except NotFound as exc:
-        raise _err(404, "not_found", str(exc)) from None
+        error = _err(404, "not_found", str(exc))
     except BulletinError as exc:
-        raise _err(400, "failed", f"操作失败：{exc}\n索引未改动。") from None
+        error = _err(400, "failed", f"操作失败：{exc}\n索引未改动。")
+    except Exception as exc:
+        log.exception("index change %s failed", title)
+        error = _err(500, "internal", f"操作失败（{type(exc).__name__}: {exc}），索引未改动。请查看服务器日志。")
     finally:
-        PROGRESS.finish()
+        failure = {"code": error.code, "message": error.message} if error is not None else None  # type: ignore[attr-defined]
+        PROGRESS.finish(result, failure)
         state.corpus_lock.release()
-    return result if isinstance(result, dict) else _summary(result, state.assistant.snapshot())
+    raise error
+
+
+def _corpus_change(request: Request, title: str, job: Any) -> dict[str, Any]:
+    """One index change at a time (upload, remove), answered when done."""
+    return _run_change(_locked(request), title, job)
 
 
 @router.post("/issues", tags=["issues"], summary="Add an issue (.pdf/.docx/.txt, multipart field `file`); admin")
@@ -421,7 +441,10 @@ async def upload_issue(
     )
 
 
-@router.get("/progress", tags=["issues"], summary="Progress of the running upload or reindex; admin")
+@router.get(
+    "/progress", tags=["issues"],
+    summary="Progress of the running upload or reindex, and the last one's result or error; admin",
+)
 def progress(who: Admin) -> dict[str, Any]:
     return PROGRESS.snapshot()
 
@@ -441,8 +464,13 @@ def remove_issue(issue_id: str, request: Request, who: Admin) -> dict[str, Any]:
     return _corpus_change(request, issue_id, job)
 
 
-@router.post("/reindex", tags=["issues"], summary="Rebuild the index from the corpus folder; admin")
+@router.post(
+    "/reindex", tags=["issues"], status_code=202,
+    summary="Start rebuilding the index from the corpus folder (follow it with GET /api/progress); admin",
+)
 def reindex(request: Request, who: Admin) -> dict[str, Any]:
+    """A rebuild of a large corpus takes minutes, longer than a proxy waits for an answer: it runs in
+    the background, questions keep being answered from the old index until the new one is in place."""
     from ..assistant import expand
 
     assistant = _state(request).assistant
@@ -453,7 +481,16 @@ def reindex(request: Request, who: Admin) -> dict[str, Any]:
             raise BulletinError(f"语料目录 {corpus} 里没有简报文件，未重建（现有索引保持不变）")
         return assistant.ingest([corpus], rebuild=True, skip_bad=True, progress=PROGRESS)
 
-    return _corpus_change(request, "重建索引", job)
+    state = _locked(request)
+
+    def background() -> None:
+        from .app import WebError
+
+        with contextlib.suppress(WebError):  # reported through /api/progress
+            _run_change(state, "重建索引", job)
+
+    threading.Thread(target=background, name="reindex", daemon=True).start()
+    return {"started": True, "message": "已开始重建索引，期间可以照常提问。"}
 
 
 # --- admin: usage ----------------------------------------------------------------------------

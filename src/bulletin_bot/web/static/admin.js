@@ -124,8 +124,18 @@
     button.disabled = true;
     button.textContent = "正在重建…";
     try {
-      const r = await api("POST", "/api/reindex");
-      showResult($("reindex-result"), true, r.message);
+      await api("POST", "/api/reindex");
+      for (;;) {
+        await new Promise((done) => setTimeout(done, 1000));
+        const p = await api("GET", "/api/progress");
+        if (p.active) {
+          if (p.total) button.textContent = "正在" + (STAGES[p.stage] || p.stage) + "（" + p.done + "/" + p.total + "）…";
+          continue;
+        }
+        if (p.error) showResult($("reindex-result"), false, p.error.message);
+        else showResult($("reindex-result"), true, (p.result && p.result.message) || "索引已重建。");
+        break;
+      }
     } catch (e) {
       showResult($("reindex-result"), false, e.message);
     } finally {
