@@ -90,6 +90,22 @@ def test_ocr_text_gets_chinese_punctuation_back(raw: str, fixed: str) -> None:
     assert ocr.normalise(raw) == fixed
 
 
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("培陵区委常委会专题听取", "涪陵区委常委会专题听取"),  # one character misread
+        ("12月31日，陵区委书记周少政", "12月31日，涪陵区委书记周少政"),  # the rare first character lost
+        ("（陵区委党史研究室供稿）", "（涪陵区委党史研究室供稿）"),
+        ("大渡日区委", "大渡口区委"),
+        ("丘陵区域发展", "丘陵区域发展"),  # not before 委/政府/党史…
+        ("蓁江区委", "蓁江区委"),  # 綦江 or 锦江: ambiguous, left alone
+        ("万州区委", "万州区委"),
+    ],
+)
+def test_known_place_names_are_repaired_only_where_unambiguous(raw: str, fixed: str) -> None:
+    assert ocr.repair_places(raw) == fixed
+
+
 def test_ocr_boxes_become_lines_with_the_pdf_layout_rules() -> None:
     """Boxes on one row join (a wide gap keeps a space); indent, centring and full lines as in PDFs."""
     full = "会议组织学习了中国共产党章程传达了有关会议精神研究部署了近期"  # 30 characters, 15 pt each

@@ -10,6 +10,7 @@ The OCR packages (onnxruntime, OpenCV, ~300 MB installed) are the ``[ocr]`` extr
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import statistics
@@ -133,7 +134,7 @@ def box_lines(boxes: list[Box], page_no: int) -> list[Span]:
         text = row[0].text
         for prev, box in itertools.pairwise(row):
             text += (" " if box.x0 - prev.x1 > 0.8 * char else "") + box.text
-        spans.append((text.strip(), page_no, row[0].x0, row[-1].x1, char))
+        spans.append((repair_places(text.strip()), page_no, row[0].x0, row[-1].x1, char))
     return spans
 
 
@@ -194,6 +195,51 @@ def normalise(text: str) -> str:
     text = _BULLET.sub("●", text)
     text = _DASH.sub("——", text)
     return _HALF_NEAR_CJK.sub(lambda m: _FULL[m.group(1) or m.group(2)], text)
+
+
+# --- place names PP-OCR misreads -------------------------------------------------------------
+
+_UNIT_AFTER = r"[区县市](?=委|人大|政府|政协|党史|史志|档案|宣传部|组织部|融媒体|地方志)"
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> tuple[str, ...]:
+    from importlib.resources import files
+
+    text = files("bulletin_bot").joinpath("data/places.txt").read_text("utf-8")
+    return tuple(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def repair_places(text: str) -> str:
+    """Fix a known place name that OCR misread by one character or lost its first character of.
+
+    Rare characters (涪, 綦, 璧) are where PP-OCR slips on JPEG scans, and a lost 涪 turns 涪陵区委 into
+    陵区委, which no question about 涪陵 finds. Only names from data/places.txt, only right before
+    委/政府/党史/… (so 丘陵区域 stays), and only where the reading is unambiguous.
+    """
+    names = _places()
+    known = set(names)
+
+    def near(word: str) -> str | None:
+        hits = [
+            n for n in names if len(n) == len(word) and sum(a != b for a, b in zip(n, word, strict=True)) == 1
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+    def substitute(m: re.Match[str]) -> str:
+        word = m.group(1)
+        fixed = None if word in known else near(word)
+        return (fixed or word) + m.group(2)
+
+    for size in sorted({len(n) for n in names}):
+        text = re.sub(rf"([{_CJK}]{{{size}}})({_UNIT_AFTER})", substitute, text)
+
+    def restore(m: re.Match[str]) -> str:
+        tail = m.group(2)
+        owners = [n for n in names if len(n) == 2 and n[1] == tail]
+        return m.group(1) + (owners[0] if len(owners) == 1 else tail)
+
+    return re.sub(rf"(^|[^{_CJK}])([{_CJK}])(?={_UNIT_AFTER})", restore, text)
 
 
 # --- measuring OCR ---------------------------------------------------------------------------
