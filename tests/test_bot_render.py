@@ -11,7 +11,7 @@ import pytest
 from bulletin_bot.bot import render
 from bulletin_bot.bot.store import BotStore, RateLimiter, StoredHit
 from bulletin_bot.errors import QuestionError
-from bulletin_bot.model import Answer, Chunk, Citation, Hit
+from bulletin_bot.model import Answer, Chunk, Citation, Decision, Evidence, Hit, Kind, Span
 
 CITATION = Citation(
     "2021-01-08-abc",
@@ -53,8 +53,10 @@ def balanced(html_text: str) -> bool:
 
 def test_answer_has_bold_span_marked_quote_and_escaped_citation() -> None:
     evidence = "2020年11月30日，市委常委、万州区委书记莫恭明主持召开区委常委会 <b>&"
+    h = hit(evidence)
     answer = Answer(
-        "q", True, "2020年11月30日。依据：…", (hit(evidence),), "when", evidence, "2020年11月30日"
+        "q", True, "2020年11月30日。依据：…", (h,), Kind.WHEN, Decision.ANSWERED, "2020年11月30日",
+        Span("2020年11月30日", 0, 11, Kind.WHEN), Evidence(evidence, h, 0, len(evidence)),
     )
     html_text = render.answer_html(answer)
     assert html_text.startswith("<b>2020年11月30日</b>\n<blockquote><u><b>2020年11月30日</b></u>，市委常委")
@@ -68,7 +70,11 @@ def test_answer_has_bold_span_marked_quote_and_escaped_citation() -> None:
 
 def test_span_resolved_from_a_shorter_date_still_highlights_its_tail() -> None:
     evidence = "12月15日，市委党史研究室组织召开2020年工作务虚会。"
-    answer = Answer("q", True, "x", (hit(evidence),), "when", evidence, "2020年12月15日")
+    h = hit(evidence)
+    answer = Answer(
+        "q", True, "x", (h,), Kind.WHEN, Decision.ANSWERED, "2020年12月15日",
+        Span("2020年12月15日", 0, 6, Kind.WHEN), Evidence(evidence, h, 0, len(evidence)),
+    )
     assert "<u><b>12月15日</b></u>，市委" in render.answer_html(answer)
 
 

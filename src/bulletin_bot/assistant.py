@@ -504,12 +504,12 @@ class Assistant:
         return self.snapshot().issue_list()
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        from .answer import check_question
+        from .qa.question import check_question
 
         return self.searcher().search(check_question(query), k)
 
     def ask(self, question: str) -> Answer:
-        from .answer import Answerer, check_question
+        from .qa.answerer import Answerer, check_question
 
         check_question(question)  # a malformed question fails before any index or model is loaded
         with self._snap_lock:

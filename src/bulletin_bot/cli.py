@@ -124,6 +124,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     c = hit.chunk.citation
     return {
         "issue_id": c.issue_id,
+        "article_no": hit.chunk.article_no,
         "issue_title": c.issue_title,
         "issue_number": c.issue_number,
         "issue_date": c.issue_date,
@@ -156,22 +157,37 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    return {
+def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
+    """The ``ask --json`` record (also the web API's): faces read these fields, never the rendered text."""
+    out: dict[str, Any] = {
         "question": answer.question,
         "answered": answer.answered,
+        "decision": answer.decision.value,
+        "kind": answer.kind.value,
+        "short": answer.short if answer.answered else None,
         "answer": answer.answer,
-        "kind": answer.kind,
-        "evidence": answer.evidence,
+        "evidence": answer.evidence.sentence if answer.evidence else None,
+        "span": (
+            {"text": answer.span.text, "start": answer.span.start, "end": answer.span.end} if answer.span else None
+        ),
+        "notes": list(answer.notes),
+        "also": list(answer.also),
+        "items": list(answer.lines or answer.items),
+        "confidence": answer.confidence,
+        "rewritten": answer.rewritten,
         "citations": [hit_json(h) for h in answer.hits[:5]],
     }
+    if explain:
+        out["why"] = answer.why
+        out["features"] = dict(answer.features)
+    return out
 
 
-def print_answer(answer: Answer, as_json: bool) -> None:
+def print_answer(answer: Answer, as_json: bool, explain: bool = False) -> None:
     from .render import answer_text
 
-    if as_json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+    if as_json or explain:
+        print(json.dumps(answer_json(answer, explain), ensure_ascii=False), flush=True)
     else:
         print(answer_text(answer), flush=True)
 
@@ -181,14 +197,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     assistant = _assistant(args)
     if args.question != "-":
-        print_answer(assistant.ask(args.question), args.json)
+        print_answer(assistant.ask(args.question), args.json, args.explain)
         return 0
     status = 0
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            print_answer(assistant.ask(line), args.json)
+            print_answer(assistant.ask(line), args.json, args.explain)
         except QuestionError as exc:
             status = 1
             if args.json:
@@ -348,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     p = with_index(sub.add_parser("ask", help="answer a question (or '-' for one per line on stdin)"))
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--explain", action="store_true", help="JSON with the decision's reason and the chosen candidate's features")
     p.set_defaults(func=cmd_ask)
 
     p = with_index(sub.add_parser("chat", help="interactive question REPL in the terminal"))

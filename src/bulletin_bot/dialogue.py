@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .model import Answer
+from .model import Answer, ArticleText, Decision, Kind
 
 _FOLLOW_UP = re.compile(r"^(?:那么?|那个|还有|换成|如果是)?\s*(?P<subject>[\u4e00-\u9fff]{1,12}?)\s*(?:呢|的呢|怎么样|如何)[？?。！!]*$")
 _SOURCE = re.compile(r"^(?:出处|原文|来源|全文|原文呢|出自哪里|哪里说的|在哪篇文章|看原文|给我原文)[？?。！!]*$")
@@ -58,7 +58,7 @@ class Conversation:
                 question = rewritten
         answer = self.assistant.ask(question)
         if question != text:
-            answer = replace(answer, extra={**answer.extra, "rewritten": question})
+            answer = replace(answer, rewritten=question)
         with self._lock:
             self._turns[chat] = Turn(question, answer, time.monotonic())
         return answer
@@ -81,7 +81,7 @@ class Conversation:
     def source(self, turn: Turn) -> Answer:
         """The whole article the last answer came from."""
         if not turn.answer.hits:
-            return Answer(turn.question, False, "上一个问题没有找到出处。", kind="source")
+            return Answer(turn.question, False, "上一个问题没有找到出处。", kind=Kind.SOURCE, decision=Decision.SOURCE)
         hit = turn.answer.hits[0]
         article = self.assistant.article(hit.chunk.citation.issue_id, hit.chunk.article_no)
         text = article["text"] if article else hit.chunk.text
@@ -90,8 +90,13 @@ class Conversation:
             True,
             text if len(text) <= 200 else text[:199] + "…",
             (hit,),
-            kind="source",
-            extra={"article": article},
+            kind=Kind.SOURCE,
+            decision=Decision.SOURCE,
+            article=ArticleText(
+                article["section"], article["title"], article.get("subtitle"), article.get("source"), article["text"]
+            )
+            if article
+            else None,
         )
 
 

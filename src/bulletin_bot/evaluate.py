@@ -35,6 +35,7 @@ class Outcome:
     correct: bool
     seconds: float
     recall: float | None = None  # list questions: share of the expected items the answer lists
+    short_ok: bool = False  # the short answer itself is a gold answer (not only somewhere in the reply)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -86,11 +87,25 @@ def judge(case: Case, answer: Answer, seconds: float) -> Outcome:
         recall = sum(found(i) for i in case.expected_items) / len(case.expected_items)
         return Outcome(case, answer, rank if case.key else (0 if recall else None), recall >= 0.9, seconds, recall)
     if case.key is None:
-        correct = not answer.answered
-    else:
-        text = nospace(answer.answer)
-        correct = answer.answered and (not case.answers or any(nospace(a) in text for a in case.answers))
-    return Outcome(case, answer, rank, correct, seconds)
+        return Outcome(case, answer, rank, not answer.answered, seconds, short_ok=not answer.answered)
+    # "Holds the fact": the short answer or its proving sentence states a gold answer.
+    text = nospace(answer.answer + (answer.evidence.sentence if answer.evidence else ""))
+    correct = answer.answered and (not case.answers or any(nospace(a) in text for a in case.answers))
+    short_ok = answer.answered and short_matches(answer.short, case.answers)
+    return Outcome(case, answer, rank, correct, seconds, short_ok=short_ok)
+
+
+def short_matches(short: str | None, answers: list[str]) -> bool:
+    """The short answer is a gold answer, allowing a few characters of context around it
+    (「12支」 for 「12支宣讲小分队」) but not a whole sentence."""
+    if not short:
+        return False
+    s = nospace(short).strip("。，；《》“”")
+    for gold in answers:
+        g = nospace(gold).strip("。，；《》“”")
+        if g and (s == g or (g in s and len(s) <= len(g) + 6) or (s in g and len(s) >= 0.6 * len(g))):
+            return True
+    return False
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -109,6 +124,8 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "hit@3": sum(o.rank is not None and o.rank < 3 for o in answerable) / n,
         "mrr": sum(1 / (o.rank + 1) for o in answerable if o.rank is not None) / n,
         "answer_accuracy": sum(o.correct for o in answerable) / n,
+        "short_accuracy": sum(o.short_ok for o in answerable if o.recall is None)
+        / (sum(1 for o in answerable if o.recall is None) or 1),
         "refused_answerable": sum(not o.answer.answered for o in answerable),
         "answered_wrong": sum(o.answer.answered and not o.correct for o in answerable),
         "unanswerable": len(unanswerable),
@@ -121,6 +138,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
             kind: {
                 "n": len(items),
                 "correct": sum(o.correct for o in items),
+                "short": sum(o.short_ok for o in items),
                 "hit@1": sum(o.rank == 0 for o in items if o.case.key) / max(1, sum(1 for o in items if o.case.key)),
             }
             for kind, items in sorted(by_kind.items())
@@ -134,11 +152,12 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
                 "key": o.case.key,
                 "answered": o.answer.answered,
                 "answer": o.answer.answer,
+                "short": o.answer.short,
                 "key_rank": o.rank,
                 "recall": o.recall,
             }
             for o in outcomes
-            if not o.correct or (o.case.key is not None and o.rank != 0)
+            if not o.correct or not o.short_ok or (o.case.key is not None and o.rank != 0)
         ],
     }
 
@@ -172,13 +191,13 @@ def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
 
 
 def format_report(s: dict[str, Any]) -> str:
-    lines = [f"{'kind':<14}{'n':>4}{'correct':>9}{'hit@1':>8}"]
+    lines = [f"{'kind':<14}{'n':>4}{'correct':>9}{'short':>7}{'hit@1':>8}"]
     for kind, row in s["by_kind"].items():
-        lines.append(f"{kind:<14}{row['n']:>4}{row['correct']:>9}{row['hit@1']:>8.2f}")
+        lines.append(f"{kind:<14}{row['n']:>4}{row['correct']:>9}{row['short']:>7}{row['hit@1']:>8.2f}")
     if s["failures"]:
         lines.append("failures:")
         for f in s["failures"]:
-            got = f["answer"] if f["answered"] else "(refused) " + f["answer"]
+            got = f"[{f['short']}] {f['answer']}" if f["answered"] else "(refused) " + f["answer"]
             lines.append(f"  {f['id']} [{f['kind']}] {f['question']}")
             lines.append(f"      expected {' / '.join(f['expected'])}; key rank {f['key_rank']}; got: {got[:90]}")
     refusal = "n/a" if s["refusal_rate"] is None else f"{s['refusal_rate']:.2f}"
@@ -186,7 +205,7 @@ def format_report(s: dict[str, Any]) -> str:
         lines.append(f"list questions {s['list_questions']}  list recall {s['list_recall']:.3f}")
     lines.append(
         f"questions {s['questions']}  answerable {s['answerable']}  hit@1 {s['hit@1']:.3f}  hit@3 {s['hit@3']:.3f}"
-        f"  MRR {s['mrr']:.3f}  answer accuracy {s['answer_accuracy']:.3f}"
+        f"  MRR {s['mrr']:.3f}  holds the fact {s['answer_accuracy']:.3f}  short answer {s['short_accuracy']:.3f}"
     )
     lines.append(
         f"unanswerable {s['unanswerable']}  refusal rate {refusal}  refused-but-answerable {s['refused_answerable']}"

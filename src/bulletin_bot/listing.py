@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .index.store import Snapshot
-from .model import Answer, Hit
+from .model import Answer, Decision, Hit, Kind
 from .search import Searcher, query_entities
 
 MAX_ITEMS = 10
@@ -166,8 +166,9 @@ class Lister:
         group.sort(key=lambda h: h.chunk.citation.issue_date or "")
         items = [f"{h.chunk.citation.article_title}（{h.chunk.citation.issue_date}）" for h in group]
         return Answer(
-            question, True, _render("简报中报道的同类活动", items, None), tuple(group), kind="list",
-            items=tuple(h.chunk.citation.article_title for h in group), extra={"lines": items},
+            question, True, _render("简报中报道的同类活动", items, None), tuple(group), kind=Kind.LIST,
+            decision=Decision.LISTED, items=tuple(h.chunk.citation.article_title for h in group),
+            lines=tuple(items),
         )
 
     def scoped(self, question: str, scope: Scope, snap: Snapshot, searcher: Searcher) -> Answer:
@@ -184,8 +185,8 @@ class Lister:
                 question,
                 False,
                 _render(f"简报中没有{scope.label}{'、'.join(entities)}的相关内容。", [], scope.note),
-                kind="list",
-                extra={"scope": scope.label},
+                kind=Kind.LIST,
+                why=f"no article in {scope.label}",
             )
         picked = rows
         if len(rows) > MAX_ITEMS and scope.issue_ids is None:
@@ -213,24 +214,27 @@ class Lister:
             True,
             _render(title, items, scope.note, len(rows)),
             hits,
-            kind="list",
+            kind=Kind.LIST,
+            decision=Decision.LISTED,
             items=tuple(r["title"] for r in listed),
-            extra={"scope": scope.label, "note": scope.note, "total": len(rows), "lines": items},
+            lines=tuple(items),
+            notes=(scope.note,) if scope.note else (),
         )
 
     def person(self, question: str, name: str, snap: Snapshot, who: bool) -> Answer:
         rows = snap.find_articles(mentioning=(name,), limit=200)
         if not rows:
-            return Answer(question, False, f"简报中没有找到{name}。", kind="person")
-        from .answer import extract_role
+            return Answer(question, False, f"简报中没有找到{name}。", kind=Kind.PERSON, why=f"{name} is not mentioned")
+        from .qa.kinds.who import extract_role
 
         roles = []
         for r in rows:
             role = None
             for sentence in re.split(r"[。！？]", r["text"]):
                 if name in sentence:
-                    role = extract_role(sentence, name)
-                    if role:
+                    found = extract_role(sentence, name)
+                    if found:
+                        role = found[0]
                         break
             roles.append(role)
         items = [
@@ -249,10 +253,11 @@ class Lister:
             True,
             _render(title, items, None, total),
             hits,
-            kind="person",
-            span=first_role if who else None,
+            kind=Kind.PERSON,
+            decision=Decision.LISTED,
+            short=first_role if who else None,
             items=tuple(r["title"] for r in rows[:MAX_ITEMS]),
-            extra={"total": len(rows), "lines": items},
+            lines=tuple(items),
         )
 
 

@@ -55,12 +55,12 @@ class LLMClient:
             content = str(response.json()["choices"][0]["message"]["content"]).strip()
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             log.warning("LLM unavailable, keeping the extractive answer: %s", exc)
-            return replace(extractive, extra={**extractive.extra, "llm": f"error: {type(exc).__name__}"})
+            return replace(extractive, llm=f"error: {type(exc).__name__}")
         markers = [int(m) for m in _MARKER.findall(content)]
         if not markers or any(not 1 <= m <= len(hits) for m in markers) or "无法回答" in content:
             log.info("LLM reply without valid citations, keeping the extractive answer")
-            return replace(extractive, extra={**extractive.extra, "llm": "rejected"})
+            return replace(extractive, llm="rejected")
         first = markers[0] - 1
         ordered = (hits[first],) + tuple(h for i, h in enumerate(hits) if i != first)
         text = content if len(content) <= 200 else content[:199] + "…"
-        return replace(extractive, answer=text, hits=ordered, extra={**extractive.extra, "llm": "used"})
+        return replace(extractive, answer=text, hits=ordered, llm="used")

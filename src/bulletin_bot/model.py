@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 
@@ -111,14 +112,89 @@ class Hit:
     context: str = ""  # names the question quotes that the passage's article prints elsewhere
 
 
+class Kind(StrEnum):
+    """What a question asks for; each answerable kind has its module in ``qa/kinds``."""
+
+    WHEN = "when"
+    WHO = "who"
+    NUMBER = "number"
+    WHERE = "where"
+    WHAT = "what"
+    LIST = "list"
+    OTHER = "other"
+    PERSON = "person"  # 「潘洵是谁」 across issues (listing.py)
+    SOURCE = "source"  # 「出处？」 follow-up: the whole article
+
+    @classmethod
+    def from_str(cls, value: str) -> Kind:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"unknown kind {value!r}; valid: {', '.join(k.value for k in cls)}") from None
+
+
+class Decision(StrEnum):
+    """Why an answer looks the way it does; faces format it, they never guess it from text."""
+
+    ANSWERED = "answered"  # a typed short answer with its proving sentence
+    SENTENCE = "sentence"  # confident evidence, but no confident typed span: the sentence is the answer
+    LISTED = "listed"  # a list collected across articles or issues
+    SOURCE = "source"  # the article behind the previous answer
+    REFUSED = "refused"  # P(right) below the threshold: the closest articles instead
+    UNKNOWN_NAME = "unknown_name"  # the question names a person, place or unit no bulletin mentions
+    NOT_CHINESE = "not_chinese"  # the bulletins are Chinese; the closest articles are shown
+    EMPTY = "empty"  # nothing indexed
+
+
+@dataclass(frozen=True)
+class Span:
+    """The short answer inside the evidence sentence; offsets index into ``Evidence.sentence``."""
+
+    text: str
+    start: int
+    end: int
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The sentence that proves an answer, and where it sits in its passage."""
+
+    sentence: str
+    hit: Hit
+    start: int  # offset of the sentence in hit.chunk.text
+    end: int
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    section: str
+    title: str
+    subtitle: str | None
+    source: str | None
+    text: str
+
+
 @dataclass(frozen=True)
 class Answer:
+    """What every face renders. ``answer`` is the full plain reply; ``short`` the short answer alone."""
+
     question: str
     answered: bool
     answer: str
     hits: tuple[Hit, ...] = ()
-    kind: str = "other"
-    evidence: str | None = None  # the sentence that proves the answer
-    span: str | None = None  # the short answer inside evidence
-    items: tuple[str, ...] = ()  # list answers
-    extra: dict[str, Any] = field(default_factory=dict)
+    kind: Kind = Kind.OTHER
+    decision: Decision = Decision.REFUSED
+    short: str | None = None
+    span: Span | None = None
+    evidence: Evidence | None = None
+    items: tuple[str, ...] = ()  # list answers: article titles
+    lines: tuple[str, ...] = ()  # list answers: one rendered line per item
+    also: tuple[str, ...] = ()  # the same event reported elsewhere (article titles)
+    notes: tuple[str, ...] = ()  # 说明: premise differs, name corrected, scope used, language
+    confidence: float | None = None  # calibrated P(the answer is right)
+    why: str | None = None  # the decision's reason in words (refusals, --explain)
+    rewritten: str | None = None  # a follow-up read as this full question
+    article: ArticleText | None = None  # Decision.SOURCE
+    features: tuple[tuple[str, float], ...] = ()  # the chosen candidate's named features (--explain)
+    llm: str | None = None  # "used" | "rejected" | "error: …" when an LLM was configured

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from .model import Answer, Citation
+from .model import Answer, Citation, Decision
 
 
 def issue_label(c: Citation) -> str:
@@ -26,35 +24,37 @@ def citation_text(c: Citation) -> str:
 def answer_text(answer: Answer) -> str:
     """The terminal form of an answer: short answer, proving sentence, numbered citations."""
     lines = []
-    if answer.kind == "source" and answer.extra.get("article"):
-        a = answer.extra["article"]
-        lines.append(f"【{a['section']}】{a['title']}" + (f"\n{a['subtitle']}" if a.get("subtitle") else ""))
-        lines.append(a["text"])
+    if answer.kind == "source" and answer.article is not None:
+        a = answer.article
+        lines.append(f"【{a.section}】{a.title}" + (f"\n{a.subtitle}" if a.subtitle else ""))
+        lines.append(a.text)
         lines.append(f"出处：{citation_text(answer.hits[0].chunk.citation)}")
         return "\n".join(lines)
-    if answer.extra.get("rewritten"):
-        lines.append(f"（理解为：{answer.extra['rewritten']}）")
-    if answer.answered and answer.extra.get("lines"):
-        head = re.sub(r"：1\. .*$", "", answer.answer) if "：1. " in answer.answer else answer.answer
+    if answer.rewritten:
+        lines.append(f"（理解为：{answer.rewritten}）")
+    if answer.answered and answer.lines:
+        head = answer.answer.split("：1. ", 1)[0]
         lines.append(f"答：{head}")
-        lines.extend(f"  {n}. {item}" for n, item in enumerate(answer.extra["lines"], 1))
-        if answer.extra.get("note"):
-            lines.append(f"说明：{answer.extra['note']}")
+        lines.extend(f"  {n}. {item}" for n, item in enumerate(answer.lines, 1))
+        lines.extend(f"说明：{note}" for note in answer.notes)
         lines.append("出处：")
         lines.extend(f"  [{n}] {citation_text(h.chunk.citation)}" for n, h in enumerate(answer.hits[:10], 1))
         return "\n".join(lines)
     if answer.answered:
-        head = answer.span or answer.answer
-        lines.append(f"答：{head}")
-        if answer.evidence and answer.evidence != head:
-            lines.append(f"依据：「{answer.evidence}」")
-        if answer.extra.get("also"):
-            lines.append("另见：" + "；".join(f"《{t}》" for t in answer.extra["also"]))
-        if answer.extra.get("note"):
-            lines.append(f"说明：{answer.extra['note']}")
+        if answer.decision == Decision.SENTENCE and answer.evidence:
+            lines.append(f"答（原文句子，未能提取简短答案）：「{answer.evidence.sentence}」")
+        else:
+            head = answer.short or answer.answer
+            lines.append(f"答：{head}")
+            if answer.evidence and answer.evidence.sentence != head:
+                lines.append(f"依据：「{answer.evidence.sentence}」")
+        if answer.also:
+            lines.append("另见：" + "；".join(f"《{t}》" for t in answer.also))
+        lines.extend(f"说明：{note}" for note in answer.notes)
         lines.append("出处：")
     else:
         lines.append(answer.answer)
+        lines.extend(f"说明：{note}" for note in answer.notes)
         if answer.hits:
             lines.append("相关文章：")
     for n, hit in enumerate(answer.hits[:5 if answer.answered else 3], 1):

@@ -21,7 +21,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from ..answer import check_question
+from ..qa.question import check_question
 from ..assistant import Assistant, IngestReport, expand
 from ..config import Settings
 from ..dialogue import Conversation
@@ -241,7 +241,7 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
             state.conversation = Conversation(state.assistant)
         answer = state.conversation.ask(chat_id, question)
         stored = [StoredHit.from_hit(h) for h in answer.hits]
-        given = answer.span or answer.answer
+        given = answer.short or answer.answer
         qid = state.store.log_question(user_id or 0, chat_id or 0, question, answer.answered, given, stored)
         return answer, qid
 
@@ -258,9 +258,9 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
         await _reply(update, render.question_error(result))
         return
     answer, qid = result
-    if answer.kind == "source" and answer.extra.get("article"):
+    if answer.kind == "source" and answer.article is not None:
         # 「出处？」/「原文」 after an answer: the whole source article.
-        for part in render.article_messages(answer.extra["article"], answer.hits[0].chunk.citation):
+        for part in render.article_messages(vars(answer.article), answer.hits[0].chunk.citation):
             await _reply(update, part, do_quote=False)
         return
     await _reply(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import QuestionError
-from ..model import Answer, Citation, Hit
+from ..model import Answer, Citation, Decision, Hit
 from ..render import citation_text, issue_label
 from .store import StoredHit
 
@@ -86,26 +86,21 @@ def answer_html(answer: Answer, max_citations: int = 3) -> str:
     """Short answer in bold, the proving sentence quoted with the answer marked, numbered sources."""
     if not answer.answered:
         return not_found_html(answer)
-    head = answer.span or answer.answer
-    if not answer.span and answer.evidence:
-        # the plain-text answer repeats the evidence and the 另见 list, shown below on their own
-        head = head.split("。依据：", 1)[0].split("。另见：", 1)[0]
-    if answer.extra.get("rewritten"):
-        head_note = f"<i>（理解为：{esc(answer.extra['rewritten'])}）</i>"
-    else:
-        head_note = ""
-    if answer.extra.get("lines"):  # list answers: the head without the inline list, then one item a line
-        head = head.split("：1. ", 1)[0]
-    lines = [head_note] if head_note else []
-    lines.append(f"<b>{esc(trim(head, SUMMARY_CHARS))}</b>")
-    items = answer.extra.get("lines") or answer.items
-    lines += [f"• {esc(trim(item, 200))}" for item in list(items)[:30]]
-    if answer.extra.get("note"):
-        lines.append(f"<i>{esc(answer.extra['note'])}</i>")
-    if answer.extra.get("also"):
-        lines.append("另见：" + "；".join(f"《{esc(t)}》" for t in answer.extra["also"]))
-    if answer.evidence and answer.evidence.strip() != head.strip():
-        quote = _highlight(trim(answer.evidence.replace("\n", " "), 1200), answer.span)
+    head = answer.short or answer.answer
+    lines = [f"<i>（理解为：{esc(answer.rewritten)}）</i>"] if answer.rewritten else []
+    if answer.decision == Decision.SENTENCE:
+        lines.append("<i>没有找到简短的答案，以下是原文中最相关的句子：</i>")
+    if answer.lines:  # list answers: the head without the inline list, then one item a line
+        head = answer.answer.split("：1. ", 1)[0]
+    if answer.decision != Decision.SENTENCE or not answer.evidence:
+        lines.append(f"<b>{esc(trim(head, SUMMARY_CHARS))}</b>")
+    lines += [f"• {esc(trim(item, 200))}" for item in list(answer.lines or answer.items)[:30]]
+    lines += [f"<i>{esc(note)}</i>" for note in answer.notes]
+    if answer.also:
+        lines.append("另见：" + "；".join(f"《{esc(t)}》" for t in answer.also))
+    if answer.evidence and (answer.decision == Decision.SENTENCE or answer.evidence.sentence.strip() != head.strip()):
+        printed = answer.evidence.sentence[answer.span.start : answer.span.end] if answer.span else None
+        quote = _highlight(trim(answer.evidence.sentence.replace("\n", " "), 1200), printed)
         lines.append(f"<blockquote>{quote}</blockquote>")
     sources = _unique_articles(answer.hits)[: 10 if answer.kind in ("list", "person") else max_citations]
     if sources:

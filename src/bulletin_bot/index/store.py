@@ -231,6 +231,15 @@ class Snapshot:
         ).fetchone()
         return self.chunks([row[0]]).get(row[0]) if row else None
 
+    def neighbours(self, chunk: Chunk) -> list[Chunk]:
+        """The passages just before and after ``chunk`` in its article (answers often sit next door)."""
+        rows = self.db.execute(
+            "SELECT id FROM chunks WHERE issue_id=? AND article_no=? AND chunk_no IN (?, ?)",
+            (chunk.citation.issue_id, chunk.article_no, chunk.chunk_no - 1, chunk.chunk_no + 1),
+        ).fetchall()
+        found = self.chunks([r[0] for r in rows])
+        return [found[r[0]] for r in rows if r[0] in found]
+
     def titles(self) -> list[tuple[str, int, str]]:
         if not hasattr(self, "_titles"):
             self._titles = self.db.execute("SELECT issue_id, article_no, title FROM articles").fetchall()

@@ -1,0 +1,152 @@
+"""What every kind module shares: the span record, the sentence context, word-boundary repair."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Protocol
+
+from ...model import Kind
+from ..lexicon import alternation, lexicon
+
+if TYPE_CHECKING:
+    from ...index.store import Snapshot
+    from ..question import Question, Slots
+
+HAN = "\u4e00-\u9fff"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A typed span a kind module found in a sentence; ``quality`` says how typical its shape is."""
+
+    text: str
+    start: int
+    end: int
+    quality: float  # 0..1, the module's own reading of how well the shape fits the question
+
+
+@dataclass(frozen=True)
+class Context:
+    sentence: str
+    article: str  # the whole article text (dates like 今年 need it)
+    issue_date: str | None
+    is_lead: bool  # the article's first sentence: bulletins lead with the event date
+    snap: Snapshot
+
+
+class KindModule(Protocol):
+    KIND: Kind
+
+    def parse(self, text: str, snap: Snapshot) -> Slots: ...
+
+    def extract(self, q: Question, ctx: Context) -> list[Found]: ...
+
+
+def anchor_regex(q: Question) -> re.Pattern[str] | None:
+    return re.compile(alternation(q.anchors)) if q.anchors else None
+
+
+def tagged(sentence: str, snap: Snapshot) -> list[tuple[str, str]]:
+    """jieba's part-of-speech tags for a sentence, cached per opened index version: the same
+    sentences compete for many questions, and tagging is the slowest step of extraction."""
+    cache_ = getattr(snap, "_qa_tags", None)
+    if cache_ is None:
+        cache_ = snap._qa_tags = {}
+    tags = cache_.get(sentence)
+    if tags is None:
+        if len(cache_) > 20000:
+            cache_.clear()
+        tags = cache_[sentence] = snap.tokenizer.tag(sentence)
+    return tags
+
+
+def word_bounds(sentence: str, snap: Snapshot) -> set[int]:
+    """Offsets where a jieba word starts or ends: a span must not cut inside a word (小分|队)."""
+    cache = getattr(snap, "_qa_bounds", None)
+    if cache is None:
+        cache = snap._qa_bounds = {}
+    bounds = cache.get(sentence)
+    if bounds is None:
+        bounds, pos = {0}, 0
+        for word in snap.tokenizer.cut(sentence):
+            pos += len(word)
+            bounds.add(pos)
+        if len(cache) > 4096:
+            cache.clear()
+        cache[sentence] = bounds
+    return bounds
+
+
+def snap_to_words(found: Found, ctx: Context) -> Found:
+    """Widen a span to whole words and whole numbers: 「12支党史宣讲小分」 → 「12支党史宣讲小分队」."""
+    s, e = found.start, found.end
+    sent = ctx.sentence
+    bounds = word_bounds(sent, ctx.snap)
+    while s > 0 and (s not in bounds or (sent[s - 1].isdigit() and sent[s].isdigit())) and found.start - s < 6:
+        s -= 1
+    while e < len(sent) and (e not in bounds or (sent[e - 1].isdigit() and sent[e].isdigit())) and e - found.end < 6:
+        e += 1
+    if (s, e) == (found.start, found.end):
+        return found
+    text = sent[s:e].strip("，。；、：")
+    return Found(text, s, s + len(text), found.quality)
+
+
+def locate(sentence: str, text: str, quality: float, near: int = 0) -> Found | None:
+    """The occurrence of ``text`` in the sentence closest to ``near``."""
+    positions = [m.start() for m in re.finditer(re.escape(text), sentence)]
+    if not positions:
+        return None
+    start = min(positions, key=lambda p: abs(p - near))
+    return Found(text, start, start + len(text), quality)
+
+
+def nearest(spans: list[Found], sentence: str, q: Question) -> list[Found]:
+    """Spans ordered by distance to the asked verb (or left to right when the verb is absent)."""
+    verb = anchor_regex(q)
+    m = verb.search(sentence) if verb else None
+    if not m:
+        return spans
+    pos = m.start()
+    return sorted(spans, key=lambda sp: min(abs(sp.start - pos), abs(sp.end - pos)))
+
+
+def titles_re() -> str:
+    return alternation(lexicon().titles)
+
+
+@cache
+def _wh_regex() -> re.Pattern[str]:
+    lex = lexicon()
+    words = [w for name in lex.kind_order for w in lex.kinds[name]]
+    return re.compile(alternation(words))
+
+
+def cloze(q: Question, ctx: Context) -> list[Found]:
+    """The question read as a sentence with a gap: 「以什么为主线」 matches 「以迎接建党100周年为主线」.
+
+    Bulletin sentences and the questions asked about them share the words around the answer, so the
+    text between the question's left and right neighbours of its wh-word is a candidate of any kind.
+    """
+    m = _wh_regex().search(q.text)
+    if not m:
+        return []
+    left = re.search(rf"[{HAN}“”]*$", q.text[: m.start()]).group(0)  # type: ignore[union-attr]
+    right = re.match(rf"[{HAN}“”]*", q.text[m.end() :]).group(0)  # type: ignore[union-attr]
+    right = re.sub(r"^(?:个|位|家|所|项|种|部|本|座)", "", right)
+    out: list[Found] = []
+    for nl, nr in ((3, 3), (2, 2), (2, 1), (1, 2), (3, 0), (0, 3), (1, 1)):
+        lt, rt = left[-nl:] if nl else "", right[:nr] if nr else ""
+        if len(lt) < nl or len(rt) < nr or len(lt) + len(rt) < 2:
+            continue
+        gap = r"([^，。；！？]{1,30}?)" if rt else r"([^，。；！？、]{2,12})"
+        for mm in re.finditer(re.escape(lt) + gap + re.escape(rt), ctx.sentence):
+            text = mm.group(1).strip("“”的了")
+            if text and text not in q.text:
+                start = mm.start(1) + mm.group(1).find(text)
+                out.append(Found(text, start, start + len(text), 0.3 + 0.1 * (nl + nr)))
+        if out:
+            break
+    return out

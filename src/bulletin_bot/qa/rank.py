@@ -1,0 +1,312 @@
+"""Candidates (a sentence with its typed span, or the sentence alone) and their named features.
+
+Each feature has a one-line reason. Their weights are fitted (bench/fit_ranker.py, logistic
+regression over labelled candidates) and shipped in ``weights.json``; numpy applies them here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..ingest.chunk import sentences
+from ..model import Hit, Kind
+from .kinds import module_for
+from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words
+
+if TYPE_CHECKING:
+    from ..search import Searcher
+    from .question import Question
+
+WEIGHTS = Path(__file__).with_name("weights.json")
+PASSAGES = 8  # retrieved passages whose sentences compete
+NEIGHBOURS_OF = 3  # the top passages whose neighbours (same article) also compete
+
+# name -> why it should matter
+FEATURES: dict[str, str] = {
+    "overlap_sentence": "idf share of the question's words printed in the sentence: the sentence is about it",
+    "overlap_title": "idf share found only in the title, section or masthead: context the sentence omits",
+    "overlap_article": "idf share found anywhere in the passage: the article covers the question",
+    "char_overlap": "share of the question's content characters in the sentence: paraphrases, unsegmented names",
+    "retrieval": "the passage's fused retrieval score relative to the best",
+    "dense": "cosine of question and passage: meaning beyond shared words",
+    "rank": "1/(1+rank) of the passage in the retrieval list",
+    "neighbour": "the sentence comes from a passage next to a retrieved one, not retrieved itself",
+    "has_span": "a typed span of the asked kind was found",
+    "span_quality": "the kind module's reading of the span's shape (date leading the sentence, name after a title)",
+    "anchor_in_sentence": "the asked verb or a near-synonym is printed in the sentence",
+    "anchor_near_span": "the asked verb is printed within a few characters of the span",
+    "anchor_chars": "share of the asked verb's characters in the sentence: synonyms no table lists",
+    "entities_missing": "share of the places and people the question names that the passage does not",
+    "year_clash": "the question states a year the passage never prints, and the passage prints another",
+    "lead": "the article's first sentence: bulletins lead with who, when and where",
+    "position": "how far into its passage the sentence sits",
+    "span_in_question": "the span repeats the question's own words: not new information",
+    "span_length": "long spans are rarely a short answer",
+    "noun_near_span": "the asked noun (党组织, 出版社) is printed next to the span",
+    "span_has_noun": "the span ends in the asked noun's head (…出版社 for 哪家出版社): the type agrees",
+    "cloze": "the span fills the gap between the question's own words around its wh-word",
+    "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
+}
+KIND_FEATURES = tuple(f"span_{k.value}" for k in (Kind.WHEN, Kind.WHO, Kind.NUMBER, Kind.WHERE, Kind.WHAT, Kind.LIST))
+FEATURE_NAMES = tuple(FEATURES) + KIND_FEATURES
+
+_CONTENT_STOP = set("的了在是有和与及吗呢什么谁哪里几多少何时候时间怎么样为个啊吧？?，。！")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit: Hit
+    sentence: str
+    start: int  # offsets of the sentence in hit.chunk.text
+    end: int
+    found: Found | None
+    features: tuple[float, ...]
+    score: float = 0.0  # P(this candidate is right), from the fitted weights
+    p_sentence: float = 0.0  # P(its sentence states the answer)
+    p_span: float | None = None  # P(the span is the answer | the sentence states it); None: no span
+
+    def named(self) -> tuple[tuple[str, float], ...]:
+        return tuple(zip(FEATURE_NAMES, (round(v, 4) for v in self.features), strict=True))
+
+
+@dataclass(frozen=True)
+class Model:
+    """Two fitted logistic models: P(the sentence states the answer) over sentences, and
+    P(the span is the answer | its sentence states it) over spans. An answer's P(right) is their product."""
+
+    sentence_coef: np.ndarray
+    sentence_intercept: float
+    span_coef: np.ndarray
+    span_intercept: float
+    threshold: float  # refuse below this P(right) of the best sentence
+    span_threshold: float  # below this P(span | sentence) the sentence itself is the answer
+    calib_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0, 0.0, 0.0]))
+    calib_intercept: float = 0.0
+
+    def p_answer(self, cands: list[Candidate]) -> float:
+        """P(the best sentence states the answer), calibrated at the question level (see CALIBRATION)."""
+        return float(self._p(np.array(question_features(cands)), self.calib_coef, self.calib_intercept))
+
+    @staticmethod
+    def _p(x: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
+
+    def p_sentence(self, x: np.ndarray) -> np.ndarray:
+        return self._p(x, self.sentence_coef, self.sentence_intercept)
+
+    def p_span(self, x: np.ndarray) -> np.ndarray:
+        return self._p(x, self.span_coef, self.span_intercept)
+
+
+# Question-level evidence for the refusal: how sure the best sentence is, how far ahead of the next
+# one it is (two close sentences of different articles mean retrieval is unsure), whether a typed
+# span backs it, and how much of the question its article covers.
+CALIBRATION = ("best_sentence_logit", "margin_logit", "best_span_p", "best_overlap_article", "best_dense")
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def question_features(cands: list[Candidate]) -> list[float]:
+    plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
+    if not plain:
+        return [-10.0, 0.0, 0.0, 0.0, 0.0]
+    best = plain[0]
+    second = plain[1].p_sentence if len(plain) > 1 else 1e-6
+    spans = [c.p_span or 0.0 for c in cands if c.found is not None and c.sentence == best.sentence]
+    f = dict(zip(FEATURE_NAMES, best.features, strict=True))
+    return [
+        _logit(best.p_sentence),
+        _logit(best.p_sentence) - _logit(second),
+        max(spans, default=0.0),
+        f["overlap_article"],
+        f["dense"],
+    ]
+
+
+def _coef(part: dict, names: list[str]) -> np.ndarray:
+    return np.array([part["coef"][names.index(n)] if n in names else 0.0 for n in FEATURE_NAMES])
+
+
+@cache
+def load(path: Path = WEIGHTS) -> Model:
+    data = json.loads(path.read_text("utf-8"))
+    names = data["features"]
+    return Model(
+        _coef(data["sentence"], names), float(data["sentence"]["intercept"]),
+        _coef(data["span"], names), float(data["span"]["intercept"]),
+        float(data["threshold"]), float(data["span_threshold"]),
+        np.array(data["calibration"]["coef"]), float(data["calibration"]["intercept"]),
+    )
+
+
+def passages(hits: list[Hit], searcher: Searcher) -> list[tuple[Hit, int, bool]]:
+    """(hit, rank, is_neighbour): the top passages and the passages beside them in the same article.
+
+    Short articles often put the answer in the paragraph after the retrieved one.
+    """
+    out = [(h, r, False) for r, h in enumerate(hits[:PASSAGES])]
+    seen = {h.chunk.id for h in hits}
+    snap = searcher.snapshot
+    for r, h in enumerate(hits[:NEIGHBOURS_OF]):
+        for chunk in snap.neighbours(h.chunk):
+            if chunk.id not in seen:
+                seen.add(chunk.id)
+                out.append((Hit(chunk, h.score, dense_score=h.dense_score), r, True))
+    return out
+
+
+def _share(weights: dict[str, float], text: str) -> float:
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if t in text) / total
+
+
+def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | None = None) -> list[Candidate]:
+    """Every sentence of the competing passages, alone and with each typed span found in it."""
+    model = model or load()
+    snap = searcher.snapshot
+    module = module_for(q.kind)
+    top = hits[0].score if hits and hits[0].score else 1.0
+    content = {c for c in q.text if re.match(rf"[{HAN}]", c) and c not in _CONTENT_STOP}
+    verb = anchor_regex(q)
+    anchor_chars = set(q.slots.anchor or "")
+    rows: list[tuple[Hit, str, int, int, Found | None, list[float]]] = []
+    for hit, rank, neighbour in passages(hits, searcher):
+        chunk = hit.chunk
+        c = chunk.citation
+        title = c.article_title + (c.subtitle or "") + c.section + (c.publisher or "") + (c.issue_title or "")
+        passage = title + hit.context + chunk.text
+        article_share = _share(q.weights, passage)
+        missing = [e for e in q.entities if not _named_in(e, passage)]
+        years_clash = bool(q.years) and not any(y in passage or (c.issue_date or "").startswith(y) for y in q.years)
+        years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
+        spans = list(sentences(chunk.text))
+        article = ""
+        for n, (s, e) in enumerate(spans):
+            sentence = chunk.text[s:e]
+            if len(sentence.strip()) < 4:
+                continue
+            in_sentence = _share(q.weights, sentence)
+            in_title = _share({t: w for t, w in q.weights.items() if t not in sentence}, title)
+            chars = len(content & set(sentence)) / (len(content) or 1)
+            anchor_m = verb.search(sentence) if verb else None
+            base = {
+                "overlap_sentence": in_sentence,
+                "overlap_title": in_title,
+                "overlap_article": article_share,
+                "char_overlap": chars,
+                "retrieval": hit.score / top,
+                "dense": hit.dense_score or 0.0,
+                "rank": 1.0 / (1 + rank),
+                "neighbour": float(neighbour),
+                "anchor_in_sentence": float(anchor_m is not None),
+                "anchor_chars": len(anchor_chars & set(sentence)) / (len(anchor_chars) or 1) if anchor_chars else 0.0,
+                "entities_missing": len(missing) / (len(q.entities) or 1),
+                "year_clash": float(years_clash),
+                "lead": float(chunk.chunk_no == 0 and n == 0),
+                "position": n / max(len(spans) - 1, 1),
+            }
+            if not article:
+                article = snap_article_text(snap, chunk)
+            ctx = Context(sentence, article, c.issue_date, chunk.chunk_no == 0 and n == 0, snap)
+            found_all = [(f, False) for f in module.extract(q, ctx)]
+            if q.kind is not Kind.WHEN:
+                found_all += [(f, True) for f in cloze(q, ctx) if _fits(q.kind, f.text)]
+            span_rows = []
+            best_quality = 0.0
+            for found, by_cloze in found_all:
+                if q.kind in (Kind.NUMBER, Kind.WHAT, Kind.LIST, Kind.WHERE):
+                    found = snap_to_words(found, ctx)
+                if not found.text.strip():
+                    continue
+                best_quality = max(best_quality, found.quality)
+                near = bool(anchor_m) and (
+                    abs(anchor_m.start() - found.end) <= 12 or abs(found.start - anchor_m.end()) <= 12
+                )
+                noun = q.slots.noun or ""
+                window = sentence[max(0, found.start - len(noun) - 8) : found.end + len(noun) + 8]
+                repeated = sum(ch in q.text for ch in found.text) / len(found.text)
+                span = {
+                    **base,
+                    "has_span": 1.0,
+                    "span_quality": found.quality,
+                    "anchor_near_span": float(near),
+                    "span_in_question": float(repeated >= 0.8),
+                    "span_length": math.log1p(len(found.text)) / 4,
+                    "noun_near_span": float(bool(noun) and noun[-2:] in window),
+                    "span_has_noun": float(len(noun) >= 2 and found.text.endswith(noun[-2:])),
+                    "cloze": float(by_cloze),
+                }
+                span_rows.append((hit, sentence, s, e, found, span))
+            rows.append((hit, sentence, s, e, None, _vector({**base, "sentence_span_quality": best_quality}, None, q)))
+            for h_, sent_, s_, e_, found, span in span_rows:
+                span["sentence_span_quality"] = best_quality
+                rows.append((h_, sent_, s_, e_, found, _vector(span, found, q)))
+    if not rows:
+        return []
+    return score(rows, model)
+
+
+def score(rows: list, model: Model) -> list[Candidate]:
+    """Apply the fitted models: each span's P(right) is its sentence's P times its own."""
+    x = np.array([r[5] for r in rows], dtype=np.float64)
+    p_sent = model.p_sentence(x)
+    p_span = model.p_span(x)
+    by_sentence: dict[tuple[int, int], float] = {}
+    for (h, _, s, _, f, _), p in zip(rows, p_sent, strict=True):
+        if f is None:
+            by_sentence[(h.chunk.id, s)] = float(p)
+    out = []
+    for i, (h, sent, s, e, f, v) in enumerate(rows):
+        ps = by_sentence.get((h.chunk.id, s), float(p_sent[i]))
+        if f is None:
+            out.append(Candidate(h, sent, s, e, None, tuple(v), ps, ps, None))
+        else:
+            out.append(Candidate(h, sent, s, e, f, tuple(v), ps * float(p_span[i]), ps, float(p_span[i])))
+    return out
+
+
+def _fits(kind: Kind, text: str) -> bool:
+    """A gap-filling span of the asked kind: a count has a number, a name is short."""
+    if len(text) > 40:
+        return False
+    if kind is Kind.NUMBER:
+        return bool(re.search(r"[\d零〇一二两三四五六七八九十百千万]", text))
+    if kind is Kind.WHO:
+        return 2 <= len(text) <= 20
+    return True
+
+
+def _vector(values: dict[str, float], found: Found | None, q: Question) -> list[float]:
+    vec = [values.get(name, 0.0) for name in FEATURES]
+    vec += [float(found is not None and q.kind.value == k.removeprefix("span_")) for k in KIND_FEATURES]
+    return vec
+
+
+def _named_in(entity: str, text: str) -> bool:
+    """屏山县 is also printed 屏山 (「赴屏山调研」): a place counts when its short form is there."""
+    if entity in text:
+        return True
+    return len(entity) >= 3 and entity[-1] in "区县市" and entity[:-1] in text
+
+
+def snap_article_text(snap: object, chunk: object) -> str:
+    """The article's text, cached per opened version (relative dates such as 今年 need it)."""
+    cache = getattr(snap, "_qa_articles", None)
+    if cache is None:
+        cache = snap._qa_articles = {}  # type: ignore[attr-defined]
+    key = (chunk.citation.issue_id, chunk.article_no)  # type: ignore[attr-defined]
+    if key not in cache:
+        row = snap.article(*key)  # type: ignore[attr-defined]
+        cache[key] = row["text"] if row else chunk.text  # type: ignore[attr-defined]
+    return cache[key]
