@@ -5,7 +5,7 @@
 Every candidate (a sentence with a typed span, or the sentence alone) of every training question is
 labelled right or wrong against the question's gold answers; logistic regression (scikit-learn, at
 fit time only) learns the feature weights, and the one refusal threshold is chosen on a validation
-split of the same sets (a fixed quarter of the questions, by a hash of their id). The held-out sets
+split of the same sets (4 folds by a hash of the id, each decided by models fitted on the other three). The held-out sets
 (tests/fixtures/blind/heldout, CMRC dev) are never read here. The same inputs give the same weights.
 """
 
@@ -48,8 +48,8 @@ TRAINING = [
 SYNTH_ISSUES = 12
 
 
-def validation(case_id: str) -> bool:
-    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 4 == 0
+def fold(case_id: str) -> int:
+    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 4
 
 
 @dataclass
@@ -216,14 +216,15 @@ class _QuestionStub:
         self.entities = ()
 
 
-def curve(items: list[Item], m: rank.Model) -> list[dict]:
+def curve_cv(folds: list[tuple[rank.Model, list[Item]]]) -> list[dict]:
     rows = []
     for t in np.arange(0.05, 0.95, 0.05):
         counts: dict[str, int] = {}
-        trial = with_(m, threshold=float(t))
-        for it in items:
-            o = outcome(it, trial)
-            counts[o] = counts.get(o, 0) + 1
+        for m, items in folds:
+            trial = with_(m, threshold=float(t))
+            for it in items:
+                o = outcome(it, trial)
+                counts[o] = counts.get(o, 0) + 1
         answerable = sum(v for k, v in counts.items() if k in ("short", "right", "wrong", "refused"))
         unanswerable = sum(v for k, v in counts.items() if k in ("refused-ok", "answered-unanswerable"))
         holds = counts.get("short", 0) + counts.get("right", 0)
@@ -256,22 +257,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"candidates: {name}", file=sys.stderr, flush=True)
         qs = cases if path is None else load_cases(path)
         items += collect(name, qs, build(name, files, args.cache))
-    train = [it for it in items if not validation(it.case.id) and it.cands]
-    val = [it for it in items if validation(it.case.id)]
-    m = fit(train)
-    calib_coef, calib_intercept = calibrate(train)
-    m = with_(m, calib_coef=calib_coef, calib_intercept=calib_intercept)
-    # One refusal threshold from the validation split: the most questions handled right (answerable ones
-    # answered with the fact, unanswerable ones refused); on a tie the lower threshold refuses less.
-    rows = curve(val, m)
+    # The threshold is chosen on held-out folds: each quarter of the questions (by a hash of the id) is
+    # decided by models fitted on the other three, so every question is scored out of sample once.
+    folds: list[tuple[rank.Model, list[Item]]] = []
+    for k in range(4):
+        inside = [it for it in items if fold(it.case.id) != k and it.cands]
+        m_k = fit(inside)
+        c_coef, c_int = calibrate(inside)
+        folds.append((with_(m_k, calib_coef=c_coef, calib_intercept=c_int), [it for it in items if fold(it.case.id) == k]))
+    rows = curve_cv(folds)
+    # The most questions handled right (answerable ones answered with the fact, unanswerable ones
+    # refused); on a tie the lower threshold, which refuses less.
     best = max(rows, key=lambda r: (r["holds_fact"] * r["answerable"] + r["refused_unanswerable"], -r["threshold"]))
-    m = with_(m, threshold=best["threshold"])
-    # Then the span-or-sentence cut, for the most right short answers at that threshold.
     span_rows = []
     for st in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-        trial = with_(m, span_threshold=st)
-        span_rows.append((sum(outcome(it, trial) == "short" for it in val), -abs(st - 0.5), st))
+        n = sum(outcome(it, with_(m_k, threshold=best["threshold"], span_threshold=st)) == "short" for m_k, part in folds for it in part)
+        span_rows.append((n, -abs(st - 0.5), st))
     span_threshold = max(span_rows)[2]
+    train = [it for it in items if it.cands]
+    m = fit(train)
+    calib_coef, calib_intercept = calibrate(train)
+    m = with_(m, calib_coef=calib_coef, calib_intercept=calib_intercept, threshold=best["threshold"], span_threshold=span_threshold)
+    val = [it for _, part in folds for it in part]
     weights = {
         "features": list(rank.FEATURE_NAMES),
         "sentence": {"coef": [round(float(c), 6) for c in m.sentence_coef], "intercept": round(m.sentence_intercept, 6)},
@@ -288,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": "two logistic regressions (sentence; span given a right sentence), C=1, questions weighted equally",
             "train_questions": len(train),
             "train_candidates": sum(len(it.cands) for it in train),
+            "validation": "4-fold cross-fitting: each question decided by models fitted without it",
             "validation_questions": len(val),
             "sets": sorted({it.set for it in items}),
             "threshold_curve": rows,

@@ -23,7 +23,7 @@ def short_answer(answer: Any) -> str:
     """What EM/F1 score: the short answer, or '' for a refusal."""
     if not answer.answered:
         return ""
-    return getattr(answer, "short", None) or answer.span or answer.answer or ""
+    return answer.short or ""
 
 
 def _gold_articles(path: Path | None) -> dict[str, tuple[str, str]]:

@@ -182,7 +182,12 @@ def _looks_like_name(word: str, flag: str, snap: Snapshot) -> bool:
     if flag == "nt":
         return len(word) >= 4 and any(word.endswith(s) for s in lex.org_suffixes)
     if flag.startswith("nr"):
-        return 2 <= len(word) <= 3 and word[0] in lex.surnames and not snap.tokenizer.is_common_word(word)
+        return (
+            2 <= len(word) <= 3
+            and word[0] in lex.surnames
+            and word[0] not in "那这哪每各某该此"  # 那本书 is no person
+            and not snap.tokenizer.is_common_word(word)
+        )
     return False
 
 

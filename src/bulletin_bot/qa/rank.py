@@ -44,6 +44,7 @@ FEATURES: dict[str, str] = {
     "anchor_in_sentence": "the asked verb or a near-synonym is printed in the sentence",
     "anchor_near_span": "the asked verb is printed within a few characters of the span",
     "anchor_chars": "share of the asked verb's characters in the sentence: synonyms no table lists",
+    "missing_in_article": "the heaviest question word the whole article never prints (门票, 经费): the fact is not there",
     "entities_missing": "share of the places and people the question names that the passage does not",
     "year_clash": "the question states a year the passage never prints, and the passage prints another",
     "lead": "the article's first sentence: bulletins lead with who, when and where",
@@ -52,6 +53,8 @@ FEATURES: dict[str, str] = {
     "span_length": "long spans are rarely a short answer",
     "noun_near_span": "the asked noun (党组织, 出版社) is printed next to the span",
     "span_has_noun": "the span ends in the asked noun's head (…出版社 for 哪家出版社): the type agrees",
+    "window_overlap": "idf share of the question's words within ten characters of the span: which of several numbers",
+    "near_overlap": "idf share of the question's words in the four characters beside the span (二等奖5名)",
     "cloze": "the span fills the gap between the question's own words around its wh-word",
     "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
 }
@@ -109,7 +112,9 @@ class Model:
 # Question-level evidence for the refusal: how sure the best sentence is, how far ahead of the next
 # one it is (two close sentences of different articles mean retrieval is unsure), whether a typed
 # span backs it, and how much of the question its article covers.
-CALIBRATION = ("best_sentence_logit", "margin_logit", "best_span_p", "best_overlap_article", "best_dense")
+CALIBRATION = (
+    "best_sentence_logit", "best_span_logit", "margin_logit", "best_overlap_article", "best_dense", "best_missing_word",
+)
 
 
 def _logit(p: float) -> float:
@@ -120,17 +125,18 @@ def _logit(p: float) -> float:
 def question_features(cands: list[Candidate]) -> list[float]:
     plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
     if not plain:
-        return [-10.0, 0.0, 0.0, 0.0, 0.0]
+        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0]
     best = plain[0]
     second = plain[1].p_sentence if len(plain) > 1 else 1e-6
-    spans = [c.p_span or 0.0 for c in cands if c.found is not None and c.sentence == best.sentence]
+    span = max((c.score for c in cands if c.found is not None), default=1e-6)
     f = dict(zip(FEATURE_NAMES, best.features, strict=True))
     return [
         _logit(best.p_sentence),
+        _logit(span),
         _logit(best.p_sentence) - _logit(second),
-        max(spans, default=0.0),
         f["overlap_article"],
         f["dense"],
+        f["missing_in_article"],
     ]
 
 
@@ -187,6 +193,9 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
         title = c.article_title + (c.subtitle or "") + c.section + (c.publisher or "") + (c.issue_title or "")
         passage = title + hit.context + chunk.text
         article_share = _share(q.weights, passage)
+        whole = title + snap_article_text(snap, chunk)
+        absent = [w for t, w in q.weights.items() if len(t) >= 2 and t not in whole]
+        missing_word = max(absent, default=0.0) / (max(q.weights.values(), default=1.0) or 1.0)
         missing = [e for e in q.entities if not _named_in(e, passage)]
         years_clash = bool(q.years) and not any(y in passage or (c.issue_date or "").startswith(y) for y in q.years)
         years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
@@ -212,6 +221,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                 "anchor_in_sentence": float(anchor_m is not None),
                 "anchor_chars": len(anchor_chars & set(sentence)) / (len(anchor_chars) or 1) if anchor_chars else 0.0,
                 "entities_missing": len(missing) / (len(q.entities) or 1),
+                "missing_in_article": missing_word,
                 "year_clash": float(years_clash),
                 "lead": float(chunk.chunk_no == 0 and n == 0),
                 "position": n / max(len(spans) - 1, 1),
@@ -236,6 +246,9 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                 noun = q.slots.noun or ""
                 window = sentence[max(0, found.start - len(noun) - 8) : found.end + len(noun) + 8]
                 repeated = sum(ch in q.text for ch in found.text) / len(found.text)
+                around = sentence[max(0, found.start - 10) : found.start] + "|" + sentence[found.end : found.end + 10]
+                beside = sentence[max(0, found.start - 4) : found.start] + "|" + sentence[found.end : found.end + 4]
+                outside = {t: w for t, w in q.weights.items() if t not in found.text}
                 span = {
                     **base,
                     "has_span": 1.0,
@@ -246,6 +259,8 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "noun_near_span": float(bool(noun) and noun[-2:] in window),
                     "span_has_noun": float(len(noun) >= 2 and found.text.endswith(noun[-2:])),
                     "cloze": float(by_cloze),
+                    "window_overlap": _share(outside, around),
+                    "near_overlap": _share(outside, beside),
                 }
                 span_rows.append((hit, sentence, s, e, found, span))
             rows.append((hit, sentence, s, e, None, _vector({**base, "sentence_span_quality": best_quality}, None, q)))

@@ -233,8 +233,7 @@ def ask(body: Ask, request: Request, who: Who) -> dict[str, Any]:
     except QuestionError as exc:
         raise _err(400, "bad_question", _question_message(exc)) from None
     data = _answer_json(answer)
-    span = getattr(answer, "span", None)  # a str on the older Answer record, a Span on the newer
-    given = data.get("short") or (span if isinstance(span, str) else None) or data.get("answer") or ""
+    given = data.get("short") or data.get("answer") or ""
     state.usage.log(
         "api" if who.via == "token" else "web", who.name, session, " ".join(body.question.split()),
         bool(data.get("answered")), str(given),

@@ -46,7 +46,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
         head = re.split(rf"[^{HAN}]|的|把|将|了|在|给", head)[-1]
         noun = head[-4:]
     elif anchor is None:
-        verb = re.search(rf"([{HAN}]{{2}})(?:了|过)?$", text[: m.start()])
+        head = re.sub(r"(?:一共|总共|共|累计|都|已经|已|了|过|约|大概|一年)+$", "", text[: m.start()])
+        verb = re.search(rf"([{HAN}]{{2}})$", head)
         anchor = verb.group(1) if verb else None
     return Slots(anchor=anchor, noun=noun if len(noun or "") >= 2 else None, classifier=classifier)
 
