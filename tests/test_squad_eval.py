@@ -17,16 +17,15 @@ from bulletin_bot.squad_eval import add_em_f1, report_lines, short_answer
 
 
 def outcome(kind: str, answers: list[str], answered: bool, span: str | None, text: str = "") -> Outcome:
-    answer = SimpleNamespace(answered=answered, span=span, answer=text or (span or ""))
+    answer = SimpleNamespace(answered=answered, short=span, answer=text or (span or ""))
     case = Case(id=f"{kind}-{len(answers)}-{span}", question="?", key="k", answers=answers, kind=kind)
     return Outcome(case, answer, 0, answered, 0.01)  # type: ignore[arg-type]
 
 
-def test_short_answer_prefers_short_then_span_and_is_empty_when_refused() -> None:
-    assert short_answer(SimpleNamespace(answered=True, short="1998年", span="1998年3月", answer="x")) == "1998年"
-    assert short_answer(SimpleNamespace(answered=True, span="1998年3月", answer="x")) == "1998年3月"
-    assert short_answer(SimpleNamespace(answered=True, span=None, answer="答：x")) == "答：x"
-    assert short_answer(SimpleNamespace(answered=False, short="y", span="y", answer="未找到")) == ""
+def test_short_answer_is_the_short_field_and_empty_when_refused() -> None:
+    assert short_answer(SimpleNamespace(answered=True, short="1998年", answer="1998年。依据：…")) == "1998年"
+    assert short_answer(SimpleNamespace(answered=True, short=None, answer="答：x")) == ""
+    assert short_answer(SimpleNamespace(answered=False, short="y", answer="未找到")) == ""
 
 
 def test_em_f1_overall_and_per_kind() -> None:

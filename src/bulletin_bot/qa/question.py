@@ -234,7 +234,10 @@ def _names(text: str, snap: Snapshot) -> tuple[list[str], list[str], list[tuple[
             if m.end() - n >= 0 and re.fullmatch(rf"[{HAN}]+", text[m.end() - n : m.end()])
             and not set(text[m.end() - n : m.end() - 1]) & (_NO_NAME_CHARS | set("把将被给向从对持年月日期是"))
         ]
-        if readings and not any(terms.get(r) == "place" or _printed(snap, r) for r in readings):
+        # The three-character reading (江北区) is the name; a shorter one counts only as a known place
+        # (北区 is printed inside 渝北区 and proves nothing).
+        full = readings[1:] or readings
+        if readings and not any(terms.get(r) == "place" for r in readings) and not any(_printed(snap, r) for r in full):
             unknown.append(readings[min(1, len(readings) - 1)])
     return known, list(dict.fromkeys(unknown)), fixes
 
