@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bulletin_bot.squad import PER_ISSUE, check_issues, convert, load_squad, subset, write_questions  # noqa: E402
+from bulletin_bot.squad import PER_ISSUE, check_issues, convert, load_squad, subset, write_questions
 
 FILES = {
     "cmrc2018": ("squad-style-data/", ["cmrc2018_train.json", "cmrc2018_dev.json", "cmrc2018_trial.json",
@@ -54,7 +54,9 @@ def _read(source: Path, path: str) -> bytes | None:
     if (source / path).is_file():
         return (source / path).read_bytes()
     if (source / "HEAD").is_file():  # a bare git directory (a mirror without a work tree)
-        out = subprocess.run(["git", "--git-dir", str(source), "show", f"HEAD:{path}"], capture_output=True)
+        out = subprocess.run(
+            ["git", "--git-dir", str(source), "show", f"HEAD:{path}"], capture_output=True, check=False
+        )
         return out.stdout if out.returncode == 0 else None
     return None
 
@@ -62,7 +64,11 @@ def _read(source: Path, path: str) -> bytes | None:
 def cmd_prepare(args: argparse.Namespace) -> int:
     target = Path(args.to) if args.to else data_dir()
     if not args.source:
-        print(__doc__.split("Data (never committed; keep it outside the repository):")[1].split("``prepare``")[0].strip())
+        print(
+            __doc__.split("Data (never committed; keep it outside the repository):")[1]
+            .split("``prepare``")[0]
+            .strip()
+        )
         print(f"\nclone a repository above, then: python bench/cmrc.py prepare --from CLONE [--to {target}]")
         return 0
     source = Path(args.source)
@@ -94,20 +100,33 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if not src.exists() and args.src in SHORT:
         src = data_dir() / SHORT[args.src]
     if not src.exists():
-        print(f"{src}: no such file (run `python bench/cmrc.py prepare`, or set BULLETIN_CMRC_DIR)", file=sys.stderr)
+        print(
+            f"{src}: no such file (run `python bench/cmrc.py prepare`, or set BULLETIN_CMRC_DIR)",
+            file=sys.stderr,
+        )
         return 1
     out = Path(args.outdir)
     for old in out.glob("issue-*.txt"):
         old.unlink()  # a smaller --limit must not leave the issues of an earlier run behind
     passages = subset(load_squad(src), args.limit, args.seed)
     files, rows = convert(
-        passages, out, per_issue=args.per_issue, first_day=date.fromisoformat(args.first_day), split=args.split
+        passages,
+        out,
+        per_issue=args.per_issue,
+        first_day=date.fromisoformat(args.first_day),
+        split=args.split,
     )
-    qpath = Path(args.questions) if args.questions else out.parent / f"{out.name.removesuffix('-corpus')}-qa.jsonl"
+    qpath = (
+        Path(args.questions)
+        if args.questions
+        else out.parent / f"{out.name.removesuffix('-corpus')}-qa.jsonl"
+    )
     write_questions(rows, qpath)
     asked = sum(len(p.qas) for p in passages)
     skipped = f" ({asked - len(rows)} without a question or an answer skipped)" if asked > len(rows) else ""
-    print(f"{len(passages)} passages → {len(files)} issues in {out}; {len(rows)} questions → {qpath}{skipped}")
+    print(
+        f"{len(passages)} passages → {len(files)} issues in {out}; {len(rows)} questions → {qpath}{skipped}"
+    )
     if not args.no_check:
         r = check_issues(files, passages, args.per_issue)
         print(
@@ -125,8 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("prepare", "download"):
-        p = sub.add_parser(name, help="where the data comes from; copy it from a clone into BULLETIN_CMRC_DIR")
-        p.add_argument("--from", dest="source", help="a clone or bare git directory of ymcui/cmrc2018 or DRCD")
+        p = sub.add_parser(
+            name, help="where the data comes from; copy it from a clone into BULLETIN_CMRC_DIR"
+        )
+        p.add_argument(
+            "--from", dest="source", help="a clone or bare git directory of ymcui/cmrc2018 or DRCD"
+        )
         p.add_argument("--to", help="target folder (default $BULLETIN_CMRC_DIR)")
         p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("convert", help="SQuAD-format JSON → bulletin issues + questions JSONL")

@@ -25,7 +25,9 @@ def squad_file(tmp_path: Path, n: int = len(PASSAGES)) -> Path:
     for i, (title, context, question, answer) in enumerate((PASSAGES * 8)[:n]):
         start = context.index(answer)
         qa = {"id": f"Q{i}", "question": question, "answers": [{"text": answer, "answer_start": start}]}
-        data.append({"title": title, "id": f"P{i}", "paragraphs": [{"id": f"P{i}", "context": context, "qas": [qa]}]})
+        data.append(
+            {"title": title, "id": f"P{i}", "paragraphs": [{"id": f"P{i}", "context": context, "qas": [qa]}]}
+        )
     path = tmp_path / "squad.json"
     path.write_text(json.dumps({"version": "v1.0", "data": data}, ensure_ascii=False), "utf-8")
     return path
@@ -33,7 +35,7 @@ def squad_file(tmp_path: Path, n: int = len(PASSAGES)) -> Path:
 
 def test_every_passage_is_one_article_with_its_text(tmp_path: Path) -> None:
     passages = load_squad(squad_file(tmp_path))
-    files, rows = convert(passages, tmp_path / "corpus", per_issue=3)
+    files, _ = convert(passages, tmp_path / "corpus", per_issue=3)
     assert [f.name for f in files] == ["issue-0001.txt", "issue-0002.txt"]
     report = check_issues(files, passages, per_issue=3)
     assert report.one_article_each == report.same_without_spaces == 4, report.failures
@@ -51,7 +53,9 @@ def test_question_rows_carry_a_unique_key_and_a_kind(tmp_path: Path) -> None:
     assert [r["kind"] for r in rows] == ["when", "who", "number", "where"]
     for row, (_, context, _, answer) in zip(rows, PASSAGES, strict=True):
         assert row["answers"] == [answer]
-        assert answer.replace(" ", "") in row["key"] and row["key"] in context.replace(" ", "").replace("\n", "")
+        assert answer.replace(" ", "") in row["key"] and row["key"] in context.replace(" ", "").replace(
+            "\n", ""
+        )
         assert row["issue_file"] == "issue-0001.txt"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     env = {"BULLETIN_INDEX_DIR": str(tmp_path / "unused-index"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
         [sys.executable, "-m", "bulletin_bot.cli", "eval", str(src), "--json", "-q", "--predictions", str(preds)],
-        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, **env},
+        check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
@@ -59,7 +60,12 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     assert summary["hit@1"] >= 0.75 and 0 <= summary["em"] <= summary["f1"] <= 100
     assert summary["article_hit@1"] >= summary["hit@1"] and "article_hit@1" in summary["by_kind"]["when"]
     assert {"em", "f1", "refused"} <= set(summary["by_kind"]["when"])
-    assert "predictions" not in summary and set(json.loads(preds.read_text("utf-8"))) == {"Q0", "Q1", "Q2", "Q3"}
+    assert "predictions" not in summary and set(json.loads(preds.read_text("utf-8"))) == {
+        "Q0",
+        "Q1",
+        "Q2",
+        "Q3",
+    }
     assert not (tmp_path / "unused-index").exists()  # a SQuAD file gets a temporary index of its own
 
     # A kept index and corpus: every passage is indexed, only the sampled passages' questions are asked.
@@ -67,9 +73,12 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "bulletin_bot.cli", "eval", str(src), "--json", "-q", "--passages", "2",
          "--index", str(index), "--corpus", str(corpus)],
-        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, **env},
+        check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["questions"] == 2 and summary["squad"]["passages"] == 2
-    assert len(parse_file(corpus / "issue-0001.txt").articles()) == len(PASSAGES) and (index / "CURRENT").exists()
+    assert (
+        len(parse_file(corpus / "issue-0001.txt").articles()) == len(PASSAGES)
+        and (index / "CURRENT").exists()
+    )

@@ -82,7 +82,9 @@ def load_squad(path: Path) -> list[Passage]:
             pid = str(para.get("id") or art.get("id") or f"{a_no}-{p_no}")
             if len(art["paragraphs"]) > 1 and pid == str(art.get("id")):
                 pid = f"{pid}-{p_no}"
-            passages.append(Passage(pid, title or _first_words(context), context, tuple(para.get("qas") or ())))
+            passages.append(
+                Passage(pid, title or _first_words(context), context, tuple(para.get("qas") or ()))
+            )
     if not passages:
         raise BulletinError(f"{path}: no passages in the file")
     return passages
@@ -95,7 +97,10 @@ def is_squad_file(path: Path) -> bool:
             head = fh.read(4096)
     except (OSError, UnicodeDecodeError):
         return False
-    return bool(re.match(r'\s*\{\s*"(?:version"\s*:\s*"[^"]*"\s*,\s*")?data"\s*:\s*\[', head)) and "paragraphs" in head
+    return (
+        bool(re.match(r'\s*\{\s*"(?:version"\s*:\s*"[^"]*"\s*,\s*")?data"\s*:\s*\[', head))
+        and "paragraphs" in head
+    )
 
 
 def subset(passages: list[Passage], limit: int | None, seed: int = 0) -> list[Passage]:
@@ -137,7 +142,7 @@ def _key(context: str, start: int, text: str, others: Iterable[str]) -> str:
     """A whitespace-free stretch of the answer's sentence, around the answer, found in no other passage."""
     if not (0 <= start and context[start : start + len(text)] == text):
         found = context.find(text)
-        start = found if found >= 0 else 0
+        start = max(found, 0)
     end = start + max(1, len(text))
     s0 = max((context.rfind(ch, 0, start) for ch in _SENTENCE_END), default=-1) + 1
     ends = [i for ch in _SENTENCE_END if (i := context.find(ch, end)) >= 0]
@@ -186,7 +191,9 @@ def convert(
                 cand = _WS.sub("", first["text"])[:4]
                 near = set(grams.get(cand, set())) if len(cand) == 4 else set(range(len(flat)))
                 near.discard(me)
-                key = _key(p.context, int(first.get("answer_start", -1)), first["text"], (flat[i] for i in near))
+                key = _key(
+                    p.context, int(first.get("answer_start", -1)), first["text"], (flat[i] for i in near)
+                )
                 rows.append(
                     {
                         "id": str(q.get("id")),
@@ -207,8 +214,7 @@ def convert(
 def write_questions(rows: list[dict[str, Any]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 @dataclass

@@ -65,7 +65,9 @@ def add_article_hits(summary: dict[str, Any], outcomes: list[Any], path: Path | 
     for o, r in judged:
         by_kind[o.case.kind].append(r)
     for kind, ranks in by_kind.items():
-        summary["by_kind"].setdefault(kind, {})["article_hit@1"] = round(sum(r == 0 for r in ranks) / len(ranks), 4)
+        summary["by_kind"].setdefault(kind, {})["article_hit@1"] = round(
+            sum(r == 0 for r in ranks) / len(ranks), 4
+        )
 
 
 def add_em_f1(summary: dict[str, Any], outcomes: list[Any], path: Path | None = None) -> None:
@@ -80,7 +82,11 @@ def add_em_f1(summary: dict[str, Any], outcomes: list[Any], path: Path | None = 
     total: list[tuple[int, float, bool]] = []
     for o in scored:
         pred = summary["predictions"][o.case.id]
-        row = (calc_em_score(o.case.answers, pred), calc_f1_score(o.case.answers, pred), not o.answer.answered)
+        row = (
+            calc_em_score(o.case.answers, pred),
+            calc_f1_score(o.case.answers, pred),
+            not o.answer.answered,
+        )
         by_kind[o.case.kind].append(row)
         total.append(row)
 
@@ -147,7 +153,9 @@ def run_squad(
     with tempfile.TemporaryDirectory(prefix="bulletin-squad-") as tmp:
         corpus = corpus_dir or Path(tmp) / "corpus"
         if corpus.is_dir() and any(not p.name.startswith("issue-") for p in corpus.iterdir() if p.is_file()):
-            raise BulletinError(f"{corpus}: holds files other than converted issues; give an empty or new --corpus")
+            raise BulletinError(
+                f"{corpus}: holds files other than converted issues; give an empty or new --corpus"
+            )
         for old in corpus.glob("issue-*.txt"):
             old.unlink()
         files, rows = convert(passages, corpus)
@@ -155,7 +163,9 @@ def run_squad(
         rows = [r for r in rows if r["passage"] in keep]
         questions = Path(tmp) / "questions.jsonl"
         write_questions(rows, questions)
-        assistant = Assistant(replace(settings, index_dir=index_dir or Path(tmp) / "index", corpus_dir=corpus), progress)
+        assistant = Assistant(
+            replace(settings, index_dir=index_dir or Path(tmp) / "index", corpus_dir=corpus), progress
+        )
         assistant.ingest(files, skip_bad=True)
         summary = run(assistant, questions, progress)
     summary["squad"] = {
