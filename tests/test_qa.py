@@ -7,7 +7,6 @@ import re
 import tomllib
 
 import pytest
-from _shared import seed_assistant  # noqa: F401
 
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.model import Decision
@@ -42,31 +41,31 @@ def test_traditional_full_width_and_particles_are_normalised() -> None:
     "question",
     ["萬州區委何時聽取黨史匯報", "万州区委啥时候听的党史汇报啊", "万州区委何时听取党史汇报"],
 )
-def test_everyday_phrasings_get_the_date(seed_assistant: Assistant, question: str) -> None:  # noqa: F811
+def test_everyday_phrasings_get_the_date(seed_assistant: Assistant, question: str) -> None:
     answer = seed_assistant.ask(question)
     assert answer.answered and answer.short == "2020年11月30日", answer.answer
 
 
-def test_a_mistyped_name_is_corrected_and_said(seed_assistant: Assistant) -> None:  # noqa: F811
+def test_a_mistyped_name_is_corrected_and_said(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("徐赛声什么时候去璧山调研")
     assert answer.answered, answer.answer
     assert any("徐塞声" in note for note in answer.notes)
     assert answer.hits[0].chunk.citation.article_title.startswith("市委党史研究室主任徐塞声赴璧山")
 
 
-def test_a_contradicting_year_is_said_not_hidden(seed_assistant: Assistant) -> None:  # noqa: F811
+def test_a_contradicting_year_is_said_not_hidden(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("2019年万州区委常委会什么时候听取党史工作汇报")
     assert answer.answered and answer.short == "2020年11月30日"
     assert any("不是2019年" in note for note in answer.notes)
 
 
-def test_an_english_question_is_told_the_bulletins_are_chinese(seed_assistant: Assistant) -> None:  # noqa: F811
+def test_an_english_question_is_told_the_bulletins_are_chinese(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("When did the Wanzhou district committee hear the party history report?")
     assert not answer.answered and answer.decision == Decision.NOT_CHINESE
     assert "中文" in answer.answer and answer.hits
 
 
-def test_spans_are_whole_words_and_numbers(seed_assistant: Assistant) -> None:  # noqa: F811
+def test_spans_are_whole_words_and_numbers(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("组建了多少支党史宣讲小分队？")
     if answer.answered and answer.short and re.search(r"\d", answer.short):
         assert not answer.short.endswith("小分"), answer.short
@@ -75,6 +74,6 @@ def test_spans_are_whole_words_and_numbers(seed_assistant: Assistant) -> None:  
         assert "。。" not in a.answer and "依据：「" not in (a.short or "")
 
 
-def test_a_name_no_bulletin_prints_is_refused_as_a_fact(seed_assistant: Assistant) -> None:  # noqa: F811
+def test_a_name_no_bulletin_prints_is_refused_as_a_fact(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("上海市委党史研究室主任是谁？")
     assert not answer.answered
