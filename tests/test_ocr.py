@@ -128,6 +128,20 @@ def test_ocr_boxes_become_lines_with_the_pdf_layout_rules() -> None:
     assert last.full is False
 
 
+def test_skew_is_measured_from_the_long_boxes() -> None:
+    import math
+
+    tilt = math.radians(1.5)
+
+    def quad(x: float, y: float, w: float, h: float) -> list[list[float]]:
+        dx, dy = w * math.cos(tilt), w * math.sin(tilt)
+        return [[x, y], [x + dx, y + dy], [x + dx - h * math.sin(tilt), y + dy + h], [x, y + h]]
+
+    quads = [quad(100, 100 + 40 * i, 900, 30) for i in range(5)] + [[[10, 10], [40, 30], [40, 60], [10, 40]]]
+    assert ocr.skew_angle(quads) == pytest.approx(tilt, abs=1e-6)
+    assert ocr.skew_angle(quads[:2]) == 0.0  # too little evidence: leave the page as it is
+
+
 def test_scanned_pdf_without_the_ocr_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ocr, "available", lambda: False)
     with pytest.raises(ParseError, match=r"no text layer.*pip install 'bulletin-bot\[ocr\]'") as info:
@@ -154,9 +168,9 @@ def test_scan_without_readable_text_is_refused_with_advice() -> None:
 
 @pytest.fixture(scope="module")
 def mixed_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled issue with its last two pages scanned at 170 dpi (briefs, sources, distribution)."""
+    """The bundled issue with its last two pages scanned at 170 dpi, 1° askew (briefs, sources, distribution)."""
     path = tmp_path_factory.mktemp("scan") / "bulletin-2021-01-mixed.pdf"
-    return _make_scanned().scan_pdf(path, SEED_PDF, keep_text=range(1, 12), dpi=170)
+    return _make_scanned().scan_pdf(path, SEED_PDF, keep_text=range(1, 12), dpi=170, skew=1.0)
 
 
 @needs_ocr
@@ -167,6 +181,7 @@ def test_mixed_pdf_parses_like_the_text_pdf_with_progress_per_scanned_page(mixed
     ref = parse_file(SEED_PDF)
     assert calls == [(0, 2), (1, 2), (2, 2)]
     assert ocr.structure_differences(ref, got) == []
+    assert [a.paragraphs for _, a in got.articles()][:-3] == [a.paragraphs for _, a in ref.articles()][:-3]
     assert (got.issue.id, got.issue.title, got.issue.number) == (
         ref.issue.id,
         ref.issue.title,
