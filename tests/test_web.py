@@ -378,3 +378,22 @@ def test_reindex_runs_in_the_background_and_reports_through_progress(web: Server
         assert progress["error"] is None, progress
         assert "索引现有 1 期" in progress["result"]["message"]
         assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]
+
+
+@pytest.mark.slow
+def test_an_empty_installation_starts_and_takes_its_first_upload(tmp_path: Path) -> None:
+    assistant = make_assistant(tmp_path / "index", tmp_path / "corpus")
+    store = WebStore(tmp_path / "index" / WEB_FILE)
+    token = store.add_token("admin", "admin")
+    store.close()
+    server, thread, url = start(assistant)
+    try:
+        with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=120) as c:
+            r = c.get("/api/issues")
+            assert r.status_code == 503 and r.json()["code"] == "no_index" and "/admin" in r.json()["message"]
+            r = c.post("/api/issues", files={"file": (SEED.name, SEED.read_bytes(), "text/plain")})
+            assert r.status_code == 200, r.text
+            assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]
+    finally:
+        server.should_exit = True  # type: ignore[attr-defined]
+        thread.join(timeout=10)  # type: ignore[attr-defined]

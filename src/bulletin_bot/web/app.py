@@ -268,6 +268,9 @@ def create_app(
 
     @app.exception_handler(BulletinError)
     async def _bulletin(request: Request, exc: BulletinError) -> JSONResponse:
+        if str(exc).startswith("no index in"):  # a new installation: nothing indexed, nothing in the corpus
+            message = "还没有收录任何简报：请管理员在管理后台（/admin）上传第一期。"
+            return JSONResponse({"code": "no_index", "message": message}, status_code=503)
         return JSONResponse({"code": "error", "message": str(exc)}, status_code=400)
 
     @app.exception_handler(Exception)
@@ -390,7 +393,10 @@ def _prepare(settings: Settings, host: str, assistant: Assistant | None) -> Fast
     finally:
         store.close()
     assistant = assistant or Assistant(settings)
-    assistant.warm_up()  # index, model and tagger loaded before the first user waits
+    try:
+        assistant.warm_up()  # index, model and tagger loaded before the first user waits
+    except BulletinError as exc:  # an empty installation still starts, so that an admin can upload
+        log.warning("%s; the web face starts anyway: upload an issue on /admin", exc)
     app = create_app(settings, assistant, web)
     if app.state.web.open_mode:
         log.warning(
