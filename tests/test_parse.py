@@ -374,3 +374,18 @@ def test_chengdu_export_has_exactly_the_paragraphs_it_was_made_from() -> None:
     spec.loader.exec_module(made)
     written = [[made.unspaced(p) for p in a.paragraphs] for _, arts in made.CHENGDU.sections for a in arts]
     assert [list(a.paragraphs) for _, a in parse_file(CHENGDU).articles()] == written
+
+
+def test_a_line_cut_short_before_a_number_does_not_end_its_paragraph() -> None:
+    widths = [56, 56, 46, 56, 20]
+    texts = [
+        "6月3日，渝北区委党史研究室组织召开党史资料征集工作会，区",
+        "委党史研究室主任、各镇街分管负责同志参加会议，会议通报了",
+        "上半年征集工作情况，全区已征集各类史料",
+        "1260 余件，其中口述史料 86 份、图片资料 420 余张，超额完成",
+        "年度任务。",
+    ]
+    lines = [Line("【工作动态】", 1)] + [Line(t, 1, full=w >= 51, width=w) for t, w in zip(texts, widths, strict=True)]
+    lines.append(Line("（渝北区委党史研究室供稿）", 1, full=False, width=26))
+    article = parse_lines(lines, "x.txt").sections[0].articles[0]
+    assert len(article.paragraphs) == 1 and "史料1260余件" in article.paragraphs[0]

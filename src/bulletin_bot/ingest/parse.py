@@ -47,7 +47,7 @@ DATELINE = re.compile(
 NO_LINE_START = "，。、；：？！）》」』”’…%·"
 # Openings of a new paragraph in Chinese reports: meeting verbs, a speaker and a verb of saying.
 TOPIC_START = re.compile(
-    r"^(?:首先|其次|此外|另外|会上|会后|据悉|据了解|下一步|近年来|今年以来"
+    r"^(?:首先|其次|此外|另外|会上|会后|据悉|据了解|下一步"
     r"|会议(?:指出|强调|要求|认为|决定|号召|提出|听取|审议|传达|明确)"
     r"|[^，。、；：“”（）]{2,13}?(?:(?:指出|强调|要求|表示|认为)[，：]|作总结讲话))"
 )
@@ -404,6 +404,8 @@ def _paragraphs(lines: list[Line]) -> list[str]:
             current = ""
         current = join_lines(current, text)
         ended = _ends(line, full_width)
+        if ended and line.width is not None and text[-1:] not in SENTENCE_END and k + 1 < len(lines):
+            ended = not lines[k + 1].text.lstrip()[:1].isascii()  # a number that did not fit went on
     if current:
         paragraphs.append(current)
     return [squeeze(p) for p in paragraphs if p.strip()]
@@ -445,7 +447,10 @@ def _ends(line: Line, full_width: int | None) -> bool:
     if full_width is not None and line.width is not None:
         if line.text.rstrip()[-1:] in "，、；：（《“—":
             return False  # mid-sentence: cut short only to keep a number or a bracket whole
-        return line.width < full_width - 5  # justified text squeezes punctuation: a few cells short is full
+        # Short against both this article's line and the file's: a narrow brief column is not all
+        # paragraph ends, and one wide line (digits and their spaces) does not make the rest short.
+        # Justified text squeezes punctuation, so a few cells short is still full.
+        return line.full is False and line.width < full_width - 5
     return line.full is False
 
 
@@ -463,7 +468,8 @@ _TITLE_VERBS = (
     "深入", "印发", "发布", "出版", "编纂", "荣获", "获评", "获得", "入选", "听取", "审议", "推出", "建成",
     "成立", "揭牌", "开通", "上线", "接待", "慰问", "看望", "重温", "讲授", "宣讲", "部署", "学习", "考察",
     "参观", "观看", "联合", "承办", "主办", "实施", "推进", "征集", "采集", "普查", "座谈", "表彰", "签订",
-    "编印", "编写", "修订", "审定", "筹备", "赴", "到",
+    "编印", "编写", "修订", "审定", "筹备", "公布", "公示", "命名", "认定", "揭晓", "获批", "开馆", "开放",
+    "赴",
 )
 _ADVERBIAL = re.compile(
     r"^(?:在|值此|为了?|根据|按照|围绕|随着|经过|经|截至|借助|依托|结合|针对|对照|自|从|当|由于|通过)"
