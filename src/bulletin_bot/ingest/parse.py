@@ -259,7 +259,7 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
             before = text[: m.start()].strip() if m else ""
             if before:
                 current.append(replace(line, text=before, full=False))
-            unit = m.group("u1") or m.group("u2") if m else bare.group("unit")  # type: ignore[union-attr]
+            unit = (m.group("u1") or m.group("u2")) if m else bare.group("unit") if bare else ""
             segments.append(_Segment(current, squeeze(unit)))
             current = []
             continue
