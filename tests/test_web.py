@@ -324,6 +324,8 @@ def test_cli_manages_users_and_tokens(tmp_path: Path, monkeypatch: pytest.Monkey
     assert cli.main(["web-user", "add", "bob", "--role", "staff", "--password-stdin", "--index", index]) == 1
     assert cli.main(["web", "--host", "0.0.0.0", "--index", index]) == 1
     assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
+    assert cli.main(["web-token", "revoke", "--index", index]) == 1
+    assert "usage: bulletin-bot web-token revoke NAME" in capsys.readouterr().err
     store.close()
 
 

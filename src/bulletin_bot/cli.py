@@ -132,7 +132,6 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "article_title": c.article_title,
         "source": c.source,
         "page": c.page,
-        "article_no": hit.chunk.article_no,
         "text": hit.chunk.text,
         "score": round(hit.score, 6),
     }
@@ -283,6 +282,8 @@ def cmd_web_user(args: argparse.Namespace) -> int:
             print(f"{name}\t{role}")
         return 0
     if args.action == "remove":
+        if not args.name:
+            raise BulletinError("usage: bulletin-bot web-user remove NAME")
         store.remove_user(args.name)
         print(f"removed web user {args.name}")
         return 0
@@ -304,6 +305,8 @@ def cmd_web_token(args: argparse.Namespace) -> int:
             print(f"{name}\t{role}")
         return 0
     if args.action == "revoke":
+        if not args.name:
+            raise BulletinError("usage: bulletin-bot web-token revoke NAME")
         store.revoke_token(args.name)
         print(f"revoked API token {args.name}")
         return 0
