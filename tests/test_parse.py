@@ -389,3 +389,12 @@ def test_a_line_cut_short_before_a_number_does_not_end_its_paragraph() -> None:
     lines.append(Line("（渝北区委党史研究室供稿）", 1, full=False, width=26))
     article = parse_lines(lines, "x.txt").sections[0].articles[0]
     assert len(article.paragraphs) == 1 and "史料1260余件" in article.paragraphs[0]
+
+
+@pytest.mark.parametrize("byline", ["作者：张明远", "渝北区委党史研究室 张明远"])
+def test_a_byline_under_the_title_is_no_paragraph_and_no_article_end(byline: str) -> None:
+    lines = lines_of("【工作动态】", "渝北区召开党史工作会议", byline, "6月3日，渝北区召开党史工作会议，部署全年任务。")
+    lines += lines_of("会议要求各镇街做好史料征集。", "（渝北区委党史研究室供稿）")
+    article = parse_lines(lines, "x.txt").sections[0].articles[0]
+    assert article.title == "渝北区召开党史工作会议"
+    assert article.paragraphs[0].startswith("6月3日") and article.source == "渝北区委党史研究室"

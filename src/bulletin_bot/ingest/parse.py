@@ -40,6 +40,8 @@ MAX_TITLE_LINES = 4
 ATTRIBUTION = re.compile(
     r"^(?:供稿单位|供稿|来源|稿源|作者|撰稿|文|责编|责任编辑|编辑|通讯员)\s*[：:]\s*(?P<unit>[^（）()：:。]{2,40})$"
 )
+# A byline under a title: a unit and a name, set apart by a space (通川区委党史研究室 严红锐).
+BYLINE = re.compile(r"^[^\s，。；：、“”（）]{2,30}(?:室|委|部|局|院|馆|中心|办|处|科|组|社)\s+[\u4e00-\u9fff]{2,3}$")
 # A date on its own line (a bold run the exporter split off its sentence) is never part of a title.
 DATELINE = re.compile(
     r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日|[上中下]旬|初|底|中旬)?(?:上午|下午|晚上|晚|凌晨|春|夏|秋|冬)?$"
@@ -253,6 +255,8 @@ def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
         text = line.text
         m = SOURCE.search(text)
         bare = ATTRIBUTION.match(squeeze(text)) if not m else None
+        if bare and current and not any(squeeze(ln.text)[-1:] in SENTENCE_END for ln in current):
+            bare = None  # 作者：… under a title, before any sentence: a byline, for _article
         if bare and not current and segments:
             continue  # a second attribution line (作者：… then 责编：…): the first one names the source
         if m or bare:
@@ -296,6 +300,8 @@ def _title_text(text: str) -> bool:
         return False
     if DATELINE.match(nospace(text)) and re.search(r"\d|[上中下]旬", text):
         return False
+    if ATTRIBUTION.match(text) or BYLINE.match(text):
+        return False  # a byline under the title
     return not re.search(r"[。，；]", text)  # the contents still confirm odd titles
 
 
@@ -342,7 +348,14 @@ def _article(segment: _Segment, toc_titles: list[str]) -> Article | None:
     if not lines:
         return None
     n = _title_block(lines, toc_titles)
-    head, body = lines[:n], lines[n:]
+    byline = None
+    if 0 < n < len(lines) - 1:  # 作者：张三 / 通川区委党史研究室 严红锐 under the title is no paragraph
+        text = squeeze(lines[n].text)
+        labelled = ATTRIBUTION.match(text)
+        if labelled or BYLINE.match(text):
+            byline = labelled.group("unit") if labelled else text
+            n += 1
+    head, body = lines[:n - (byline is not None)], lines[n:]
     paragraphs = _paragraphs(body)
     if not paragraphs:
         return None
@@ -359,7 +372,7 @@ def _article(segment: _Segment, toc_titles: list[str]) -> Article | None:
     return Article(
         title=title or _derived_title(paragraphs[0]),
         subtitle=_join_all(subtitle_parts) or None,
-        source=segment.source,
+        source=segment.source or byline,
         brief=brief,
         page=lines[0].page,
         paragraphs=tuple(paragraphs),
