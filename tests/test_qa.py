@@ -77,3 +77,38 @@ def test_spans_are_whole_words_and_numbers(seed_assistant: Assistant) -> None:
 def test_a_name_no_bulletin_prints_is_refused_as_a_fact(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("上海市委党史研究室主任是谁？")
     assert not answer.answered
+
+
+def test_the_qa_package_has_no_import_cycles() -> None:
+    """Module-level imports between our modules form no cycle (TYPE_CHECKING imports aside)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(rank.__file__).resolve().parents[1]  # src/bulletin_bot
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        mod = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+        pkg = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+        deps = graph.setdefault(mod, set())
+        for node in ast.parse(path.read_text("utf-8")).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = pkg.rsplit(".", node.level - 1)[0] if node.level > 1 else pkg
+                if node.module:
+                    deps.add(f"{base}.{node.module}")
+                else:  # from . import a, b
+                    deps.update(f"{base}.{alias.name}" for alias in node.names)
+    seen: dict[str, int] = {}
+
+    def visit(m: str, stack: list[str]) -> None:
+        if seen.get(m) == 1:
+            raise AssertionError("import cycle: " + " -> ".join(stack + [m]))
+        if seen.get(m) == 2 or m not in graph:
+            return
+        seen[m] = 1
+        for d in graph[m]:
+            visit(d, stack + [m])
+        seen[m] = 2
+
+    for m in sorted(graph):
+        if m.startswith("bulletin_bot.qa"):
+            visit(m, [])

@@ -171,6 +171,7 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
         ),
         "notes": list(answer.notes),
         "also": list(answer.also),
+        "title": answer.title,
         "items": list(answer.lines or answer.items),
         "confidence": answer.confidence,
         "rewritten": answer.rewritten,

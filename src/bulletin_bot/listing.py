@@ -126,10 +126,14 @@ def _short_places(entities: list[str], terms: dict[str, str]) -> list[str]:
     return out
 
 
-def _render(title: str, items: list[str], note: str | None, total: int | None = None) -> str:
+def _heading(title: str, items: list[str], total: int | None = None) -> str:
     total = total if total is not None else len(items)
     shown = f"，列出{len(items)}篇" if total > len(items) else ""
-    head = f"{title}（共{total}篇{shown}）：" if items else title
+    return f"{title}（共{total}篇{shown}）" if items else title
+
+
+def _render(title: str, items: list[str], note: str | None, total: int | None = None) -> str:
+    head = _heading(title, items, total) + ("：" if items else "")
     body = "；".join(f"{n}. {item}" for n, item in enumerate(items, 1))
     text = head + body + (f"（{note}）" if note else "")
     return text if len(text) <= 200 else text[:199] + "…"
@@ -168,7 +172,7 @@ class Lister:
         return Answer(
             question, True, _render("简报中报道的同类活动", items, None), tuple(group), kind=Kind.LIST,
             decision=Decision.LISTED, items=tuple(h.chunk.citation.article_title for h in group),
-            lines=tuple(items),
+            lines=tuple(items), title=_heading("简报中报道的同类活动", items),
         )
 
     def scoped(self, question: str, scope: Scope, snap: Snapshot, searcher: Searcher) -> Answer:
@@ -218,6 +222,7 @@ class Lister:
             decision=Decision.LISTED,
             items=tuple(r["title"] for r in listed),
             lines=tuple(items),
+            title=_heading(title, items, len(rows)),
             notes=(scope.note,) if scope.note else (),
         )
 
@@ -258,6 +263,7 @@ class Lister:
             short=first_role if who else None,
             items=tuple(r["title"] for r in rows[:MAX_ITEMS]),
             lines=tuple(items),
+            title=_heading(title, items, total),
         )
 
 

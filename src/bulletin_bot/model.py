@@ -190,6 +190,7 @@ class Answer:
     evidence: Evidence | None = None
     items: tuple[str, ...] = ()  # list answers: article titles
     lines: tuple[str, ...] = ()  # list answers: one rendered line per item
+    title: str | None = None  # list answers: the heading above the items (「…的简报内容（共5篇）」)
     also: tuple[str, ...] = ()  # the same event reported elsewhere (article titles)
     notes: tuple[str, ...] = ()  # 说明: premise differs, name corrected, scope used, language
     confidence: float | None = None  # calibrated P(the answer is right)

@@ -33,7 +33,7 @@ def answer_text(answer: Answer) -> str:
     if answer.rewritten:
         lines.append(f"（理解为：{answer.rewritten}）")
     if answer.answered and answer.lines:
-        head = answer.answer.split("：1. ", 1)[0]
+        head = answer.title or answer.short or ""
         lines.append(f"答：{head}")
         lines.extend(f"  {n}. {item}" for n, item in enumerate(answer.lines, 1))
         lines.extend(f"说明：{note}" for note in answer.notes)

@@ -91,7 +91,7 @@ def answer_html(answer: Answer, max_citations: int = 3) -> str:
     if answer.decision == Decision.SENTENCE:
         lines.append("<i>没有找到简短的答案，以下是原文中最相关的句子：</i>")
     if answer.lines:  # list answers: the head without the inline list, then one item a line
-        head = answer.answer.split("：1. ", 1)[0]
+        head = answer.title or answer.short or ""
     if answer.decision != Decision.SENTENCE or not answer.evidence:
         lines.append(f"<b>{esc(trim(head, SUMMARY_CHARS))}</b>")
     lines += [f"• {esc(trim(item, 200))}" for item in list(answer.lines or answer.items)[:30]]

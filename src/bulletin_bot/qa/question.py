@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import QuestionError
 from ..model import Kind
+from .kinds import module_for
 from .lexicon import alternation, lexicon
+from .slots import Slots
 
 if TYPE_CHECKING:
     from ..index.store import Snapshot
@@ -84,18 +86,6 @@ def question_kind(text: str) -> Kind:
         if re.search(alternation(lex.kinds[name]), text):
             return Kind(name)
     return Kind.OTHER
-
-
-@dataclass(frozen=True)
-class Slots:
-    """What a kind module reads from the question besides its wh-word."""
-
-    anchor: str | None = None  # the verb next to the asked-for span: 主持, 召开, 赴
-    noun: str | None = None  # 多少个党组织 → 党组织; 哪家出版社 → 出版社
-    classifier: str | None = None  # 几项 → 项
-    role: str | None = None  # 「主任是谁」: the title printed before the wanted name
-    person: str | None = None  # 「潘洵是谁」: whose role is asked
-    qualifier: str | None = None  # 「西南大学党委书记」: whose title is asked
 
 
 @dataclass(frozen=True)
@@ -244,8 +234,6 @@ def _names(text: str, snap: Snapshot) -> tuple[list[str], list[str], list[tuple[
 
 def analyse(raw: str, snap: Snapshot) -> Question:
     """Normalise and analyse a question against one index version."""
-    from .kinds import module_for
-
     original = check_question(raw)
     text = normalise(original)
     chinese = is_chinese(text)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...model import Kind
-from ..question import Slots
+from ..slots import Slots
 from . import what
 from .base import Context, Found
 

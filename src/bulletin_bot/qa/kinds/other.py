@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...model import Kind
-from ..question import Slots
+from ..slots import Slots
 from .base import Context, Found
 
 if TYPE_CHECKING:

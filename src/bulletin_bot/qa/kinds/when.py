@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...dates import DATE_PATTERNS, resolve_date
 from ...model import Kind
-from ..question import Slots
+from ..slots import Slots
 from .base import HAN, Context, Found, anchor_regex
 
 if TYPE_CHECKING:

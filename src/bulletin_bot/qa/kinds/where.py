@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ...model import Kind
 from ..lexicon import alternation, lexicon
-from ..question import Slots
+from ..slots import Slots
 from .base import HAN, Context, Found
 
 if TYPE_CHECKING:
