@@ -35,6 +35,7 @@ class Lexicon:
     classifiers: tuple[str, ...]
     counter_groups: tuple[frozenset[str], ...]
     number_prefixes: tuple[str, ...]
+    money: tuple[str, ...]
     surnames: frozenset[str]
     after_name: tuple[str, ...]
     action_verbs: tuple[str, ...]
@@ -71,6 +72,7 @@ def lexicon(path: Path = LEXICON) -> Lexicon:
         classifiers=tuple(data["numbers"]["classifiers"]),
         counter_groups=tuple(frozenset(g) for g in data["numbers"]["groups"]),
         number_prefixes=tuple(data["numbers"]["prefixes"]),
+        money=tuple(data["numbers"]["money"]),
         surnames=frozenset(data["names"]["surnames"]),
         after_name=tuple(data["names"]["after_name"]),
         action_verbs=tuple(data["names"]["action_verbs"]),

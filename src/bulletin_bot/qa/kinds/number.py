@@ -49,6 +49,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
         head = re.sub(r"(?:一共|总共|共|累计|都|已经|已|了|过|约|大概|一年)+$", "", text[: m.start()])
         verb = re.search(rf"([{HAN}]{{2}})$", head)
         anchor = verb.group(1) if verb else None
+    if classifier is None and re.search(alternation(lexicon().money), text):
+        classifier = "元"  # 「卖了多少钱」 is answered by 320万元
     return Slots(anchor=anchor, noun=noun if len(noun or "") >= 2 else None, classifier=classifier)
 
 

@@ -47,6 +47,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     for start, end, value, precision in sorted(found):
         if verb and verb.search(sentence[end : end + 12]):
             quality = 1.0  # 「将于2021年6月结项」: the date right before the asked verb
+        elif verb and re.search(rf"(?:{verb.pattern})(?:到|至|于|在)?$", sentence[max(0, start - 8) : start]):
+            quality = 1.0  # 「活动将持续至6月13日」: the date right after it
         elif start <= 2 and precision >= 2:
             quality = 0.9 if ctx.is_lead else 0.8  # bulletins lead with the event date
         else:
