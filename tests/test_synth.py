@@ -6,7 +6,6 @@ import importlib.util
 import json
 import re
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -180,8 +179,7 @@ def test_cli_prints_a_one_line_summary(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.slow
-def test_a_thousand_issues_build_well_under_a_minute() -> None:
-    t0 = time.perf_counter()
+def test_a_thousand_issues_come_with_their_questions() -> None:
+    # How long generation takes is a benchmark's business (bench/), not a unit test's.
     c = synth.build_corpus(1000, seed=0)
     assert len(c.issues) == 1000 and len(c.qa) > 3000
-    assert time.perf_counter() - t0 < 30
