@@ -26,13 +26,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from bulletin_bot.assistant import Assistant  # noqa: E402
-from bulletin_bot.config import Settings  # noqa: E402
-from bulletin_bot.evaluate import Case, load_cases, short_matches  # noqa: E402
-from bulletin_bot.ingest.text import nospace  # noqa: E402
-from bulletin_bot.listing import Lister  # noqa: E402
-from bulletin_bot.qa import abstain, rank  # noqa: E402
-from bulletin_bot.qa.question import analyse  # noqa: E402
+from bulletin_bot.assistant import Assistant
+from bulletin_bot.config import Settings
+from bulletin_bot.evaluate import Case, load_cases, short_matches
+from bulletin_bot.ingest.text import nospace
+from bulletin_bot.listing import Lister
+from bulletin_bot.qa import abstain, rank
+from bulletin_bot.qa.question import analyse
 
 FX = ROOT / "tests" / "fixtures"
 SEED = [ROOT / "corpus"]

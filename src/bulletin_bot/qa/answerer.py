@@ -143,4 +143,4 @@ class Answerer:
         )
 
 
-__all__ = ["Answerer", "check_question", "Kind"]
+__all__ = ["Answerer", "Kind", "check_question"]

@@ -141,7 +141,7 @@ class NameIndex:
         found: list[tuple[str, str]] = []
         taken: list[tuple[int, int]] = []
         for length in (4, 3, 2):
-            for start in range(0, len(text) - length + 1):
+            for start in range(len(text) - length + 1):
                 if any(start < e and s < start + length for s, e in taken):
                     continue
                 typed = text[start : start + length]

@@ -36,7 +36,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     out: list[Found] = []
     for m in re.finditer(rf"(?:{before})([^，。；在于]{{2,24}}?)(?:{events})", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
-    for m in re.finditer(rf"(?:位于|坐落于|地处|设在)([^，。；]{{2,24}})", sentence):
+    for m in re.finditer(r"(?:位于|坐落于|地处|设在)([^，。；]{2,24})", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
     for m in re.finditer(rf"(?:赴|到|前往|走进|来到)([{HAN}]{{2,12}}?(?:{alternation(lex.place_endings)}))", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
