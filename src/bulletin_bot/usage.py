@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .sqlitedb import open_store
 
 USAGE_FILE = "usage.sqlite"
 
@@ -67,16 +68,12 @@ class UsageLog:
     """Thread-safe (one connection, one lock): faces call it from worker threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = open_store(path, SCHEMA)
         # One write per question: WAL with NORMAL sync never corrupts the file, and skipping the fsync per
         # commit keeps logging off the answer's latency (a power cut may lose the last few log lines).
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -8,7 +8,6 @@ It lives beside the index (``index_dir/bot.sqlite``); the index only looks at ``
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Hit
+from ..sqlitedb import open_store
 from ..usage import Stats, UsageLog, usage_path
 
 SCHEMA = """
@@ -66,13 +66,9 @@ class BotStore:
     """Thread-safe (one connection, one lock): handlers call it from worker threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(path, SCHEMA)
         self.usage = UsageLog(usage_path(path.parent))
 
     def close(self) -> None:

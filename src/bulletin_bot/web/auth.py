@@ -12,7 +12,6 @@ import hmac
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BulletinError, NotFound
+from ..sqlitedb import open_store
 
 WEB_FILE = "web.sqlite"
 ROLES = ("staff", "admin")
@@ -89,13 +89,9 @@ class WebStore:
     """Users, tokens and the cookie-signing key. Thread-safe (one connection, one lock)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(path, SCHEMA)
         try:
             os.chmod(path, 0o600)  # password hashes and the signing key
         except OSError:
