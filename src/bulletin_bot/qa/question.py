@@ -119,14 +119,18 @@ def _pinyin(ch: str) -> str:
 
 
 class NameIndex:
-    """Corpus names (people, places, units) keyed by their toneless pinyin, for typo correction."""
+    """Corpus names (people, places, units) keyed by themselves with one character blanked out, for
+    typo correction: a question run that matches a name but for one character is a typo for it when
+    the two characters sound alike. Pinyin is looked up only for such near misses, so a question
+    whose names are printed verbatim never loads pypinyin's tables (≈ 0.2 s in a new process)."""
 
     def __init__(self, terms: dict[str, str]) -> None:
         self.terms = terms
-        self.by_sound: dict[str, list[str]] = {}
-        for term, kind in terms.items():
+        self.by_gap: dict[str, list[tuple[int, str, int]]] = {}  # 徐\0声 → [(order, 徐塞声, 1)]
+        for order, (term, kind) in enumerate(terms.items()):
             if kind in ("person", "place", "unit") and 2 <= len(term) <= 6 and re.fullmatch(rf"[{HAN}]+", term):
-                self.by_sound.setdefault(self.sound(term), []).append(term)
+                for i in range(len(term)):
+                    self.by_gap.setdefault(term[:i] + "\0" + term[i + 1 :], []).append((order, term, i))
 
     @staticmethod
     def sound(text: str) -> str:
@@ -137,7 +141,7 @@ class NameIndex:
 
     def correct(self, text: str, printed: callable) -> list[tuple[str, str]]:  # type: ignore[valid-type]
         """(typed, known) pairs: a run of the question that sounds like a corpus name, differs from it
-        in one character, and is printed nowhere in the bulletins."""
+        in one character, and is printed nowhere in the bulletins (the first such name in corpus order)."""
         found: list[tuple[str, str]] = []
         taken: list[tuple[int, int]] = []
         for length in (4, 3, 2):
@@ -147,8 +151,9 @@ class NameIndex:
                 typed = text[start : start + length]
                 if not re.fullmatch(rf"[{HAN}]+", typed) or typed in self.terms:
                     continue
-                for known in self.by_sound.get(self.sound(typed), ()):
-                    if sum(a != b for a, b in zip(typed, known)) == 1 and not printed(typed):
+                near = sorted({h for i in range(length) for h in self.by_gap.get(typed[:i] + "\0" + typed[i + 1 :], ())})
+                for _, known, i in near:
+                    if self.sound(typed[i]) == self.sound(known[i]) and not printed(typed):
                         found.append((typed, known))
                         taken.append((start, start + length))
                         break

