@@ -46,10 +46,15 @@ TRAINING = [
     ("tune-other", FX / "blind" / "tune" / "other40.jsonl", [FX / "blind" / "tune" / "bulletins"]),
 ]
 SYNTH_ISSUES = 12
+ABLATED_WEIGHTS = (0.0, 0.25, 0.5, 1.0)  # tried by cross-fitting; the best is kept
 
 
-def fold(case_id: str) -> int:
-    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 4
+def _handled(row: dict) -> tuple[float, float]:
+    return (row["holds_fact"] * row["answerable"] + row["refused_unanswerable"], -row["threshold"])
+
+
+def fold(case_id: str, folds: int = 4) -> int:
+    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % folds
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Item:
     cands: list[rank.Candidate]
     labels: list[int]
     refused_by_fact: bool
+    ablated: bool = False  # asked again with its gold article taken out of the corpus
+    weight: float = 1.0  # the question's weight in the fits (a public data set's questions weigh less)
 
 
 def _right_span(text: str, case: Case) -> bool:
@@ -98,7 +105,19 @@ def build(name: str, files: list[Path], cache: Path) -> Assistant:
     return assistant
 
 
-def collect(set_name: str, cases: list[Case], assistant: Assistant) -> list[Item]:
+def gold_articles(case: Case, snap: object) -> set[tuple[str, int]]:
+    """The articles that print the question's key: taking them out makes the question unanswerable."""
+    key = nospace(case.key or "")
+    if len(key) < 4:
+        return set()
+    rows = snap.db.execute("SELECT issue_id, article_no, title, text FROM articles").fetchall()  # type: ignore[attr-defined]
+    return {(i, n) for i, n, title, text in rows if key in nospace((title or "") + (text or ""))}
+
+
+def collect(set_name: str, cases: list[Case], assistant: Assistant, ablate: bool = False) -> list[Item]:
+    """Candidates of every question; with ``ablate``, also of each answerable question asked again
+    without the article that answers it. Those are unanswerable questions as users ask them: about
+    something near what the bulletins cover (the same issue, place and people), only not printed."""
     searcher = assistant.searcher()
     lister = Lister()
     items = []
@@ -114,6 +133,12 @@ def collect(set_name: str, cases: list[Case], assistant: Assistant) -> list[Item
             continue
         cands = rank.candidates(q, hits, searcher)
         items.append(Item(set_name, case, cands, [label(c, case) for c in cands], False))
+        gold = gold_articles(case, searcher.snapshot) if ablate and not case.expected_items else set()
+        if gold:
+            kept = searcher.search(q.text, rank.PASSAGES, keep=lambda ch: (ch.citation.issue_id, ch.article_no) not in gold)
+            kept_cands = [c for c in rank.candidates(q, kept, searcher)
+                          if (c.hit.chunk.citation.issue_id, c.hit.chunk.article_no) not in gold] if kept else []
+            items.append(Item(set_name, case, kept_cands, [label(c, case) for c in kept_cands], not kept_cands, ablated=True))
     return items
 
 
@@ -129,8 +154,10 @@ def _lr(xs: list, ys: list, ws: list) -> tuple[np.ndarray, float]:
 
     if len(set(ys)) < 2:
         return np.zeros(len(rank.FEATURE_NAMES)), (5.0 if ys and ys[0] else -5.0)
+    x = np.array(xs)
+    x[:, [rank.FEATURE_NAMES.index(n) for n in rank.CALIBRATION_ONLY]] = 0.0
     model = LogisticRegression(C=1.0, max_iter=5000)
-    model.fit(np.array(xs), np.array(ys), sample_weight=np.array(ws))
+    model.fit(x, np.array(ys), sample_weight=np.array(ws))
     return model.coef_[0], float(model.intercept_[0])
 
 
@@ -138,14 +165,16 @@ def fit(items: list[Item]) -> rank.Model:
     """Sentence model over every sentence; span model over the spans of sentences that state the answer."""
     sx, sy, sw, px, py, pw = [], [], [], [], [], []
     for it in items:
+        if it.ablated:
+            continue  # they teach the refusal (calibrate), not which sentence of an article answers
         plain = [(c, y) for c, y in zip(it.cands, it.labels, strict=True) if c.found is None]
         right_sentences = {(c.hit.chunk.id, c.start) for c, y in plain if y}
         spans = [(c, y) for c, y in zip(it.cands, it.labels, strict=True)
                  if c.found is not None and (c.hit.chunk.id, c.start) in right_sentences]
         for c, y in plain:
-            sx.append(c.features), sy.append(y), sw.append(1.0 / len(plain))  # each question weighs the same
+            sx.append(c.features), sy.append(y), sw.append(it.weight / len(plain))  # each question weighs the same
         for c, y in spans:
-            px.append(c.features), py.append(y), pw.append(1.0 / len(spans))
+            px.append(c.features), py.append(y), pw.append(it.weight / len(spans))
     sc, si = _lr(sx, sy, sw)
     pc, pi = _lr(px, py, pw)
     return rank.Model(sc, si, pc, pi, 0.5, 0.5)
@@ -155,14 +184,17 @@ def _scored(it: Item, m: rank.Model) -> list[rank.Candidate]:
     return rank.score([(c.hit, c.sentence, c.start, c.end, c.found, list(c.features)) for c in it.cands], m)
 
 
-def calibrate(items: list[Item], folds: int = 3) -> tuple[np.ndarray, float]:
+def calibrate(items: list[Item], ablated_weight: float, folds: int = 3) -> tuple[np.ndarray, float]:
     """Question-level P(the best sentence states the answer), fitted on cross-fitted scores so the
-    calibration sees the rankers' out-of-sample confidence, not their training fit."""
-    xs, ys = [], []
+    calibration sees the rankers' out-of-sample confidence, not their training fit. Questions asked
+    without their article weigh ``ablated_weight`` each (chosen by cross-fitting in main)."""
+    xs, ys, ws = [], [], []
     for k in range(folds):
-        held = [it for n, it in enumerate(items) if n % folds == k]
-        m = fit([it for n, it in enumerate(items) if n % folds != k])
+        held = [it for it in items if fold(it.case.id, folds) == k]
+        m = fit([it for it in items if fold(it.case.id, folds) != k])
         for it in held:
+            if it.ablated and ablated_weight <= 0:
+                continue
             scored = _scored(it, m)
             plain = [c for c in scored if c.found is None]
             if not plain:
@@ -171,15 +203,16 @@ def calibrate(items: list[Item], folds: int = 3) -> tuple[np.ndarray, float]:
             answerable = it.case.key is not None or bool(it.case.expected_items)
             xs.append(rank.question_features(scored))
             ys.append(int(answerable and _right_sentence(best.sentence, it.case)))
-    coef, intercept = _lr_plain(xs, ys)
+            ws.append(ablated_weight if it.ablated else it.weight)
+    coef, intercept = _lr_plain(xs, ys, ws)
     return coef, intercept
 
 
-def _lr_plain(xs: list, ys: list) -> tuple[np.ndarray, float]:
+def _lr_plain(xs: list, ys: list, ws: list) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=1.0, max_iter=5000)
-    model.fit(np.array(xs), np.array(ys))
+    model.fit(np.array(xs), np.array(ys), sample_weight=np.array(ws))
     return model.coef_[0], float(model.intercept_[0])
 
 
@@ -224,6 +257,8 @@ def curve_cv(folds: list[tuple[rank.Model, list[Item]]]) -> list[dict]:
             trial = with_(m, threshold=float(t))
             for it in items:
                 o = outcome(it, trial)
+                if it.ablated:  # reported on their own: the curve is over the questions as asked
+                    o = "ablated-refused" if o == "refused" else "ablated-answered"
                 counts[o] = counts.get(o, 0) + 1
         answerable = sum(v for k, v in counts.items() if k in ("short", "right", "wrong", "refused"))
         unanswerable = sum(v for k, v in counts.items() if k in ("refused-ok", "answered-unanswerable"))
@@ -236,6 +271,8 @@ def curve_cv(folds: list[tuple[rank.Model, list[Item]]]) -> list[dict]:
             "answerable": answerable,
             "refused_unanswerable": counts.get("refused-ok", 0),
             "unanswerable": unanswerable,
+            "refused_without_article": counts.get("ablated-refused", 0),
+            "without_article": counts.get("ablated-refused", 0) + counts.get("ablated-answered", 0),
         })
     return rows
 
@@ -256,29 +293,37 @@ def main(argv: list[str] | None = None) -> int:
     for name, path, files in sets:
         print(f"candidates: {name}", file=sys.stderr, flush=True)
         qs = cases if path is None else load_cases(path)
-        items += collect(name, qs, build(name, files, args.cache))
+        items += collect(name, qs, build(name, files, args.cache), ablate=name != "cmrc-train")
     # The threshold is chosen on held-out folds: each quarter of the questions (by a hash of the id) is
     # decided by models fitted on the other three, so every question is scored out of sample once.
-    folds: list[tuple[rank.Model, list[Item]]] = []
-    for k in range(4):
-        inside = [it for it in items if fold(it.case.id) != k and it.cands]
-        m_k = fit(inside)
-        c_coef, c_int = calibrate(inside)
-        folds.append((with_(m_k, calib_coef=c_coef, calib_intercept=c_int), [it for it in items if fold(it.case.id) == k]))
-    rows = curve_cv(folds)
-    # The most questions handled right (answerable ones answered with the fact, unanswerable ones
-    # refused); on a tie the lower threshold, which refuses less.
-    best = max(rows, key=lambda r: (r["holds_fact"] * r["answerable"] + r["refused_unanswerable"], -r["threshold"]))
+    # So is the weight of the questions asked without their article in the calibration.
+    best, folds, ablated_weight, weight_rows = None, [], 0.0, []
+    for w in ABLATED_WEIGHTS:
+        folds_w: list[tuple[rank.Model, list[Item]]] = []
+        for k in range(4):
+            inside = [it for it in items if fold(it.case.id) != k and it.cands]
+            m_k = fit(inside)
+            c_coef, c_int = calibrate(inside, w)
+            folds_w.append((with_(m_k, calib_coef=c_coef, calib_intercept=c_int), [it for it in items if fold(it.case.id) == k]))
+        rows_w = curve_cv(folds_w)
+        # The most questions handled right (answerable ones answered with the fact, unanswerable ones
+        # refused); on a tie the lower threshold, which refuses less.
+        best_w = max(rows_w, key=_handled)
+        weight_rows.append({"ablated_weight": w, **best_w})
+        print(f"  ablated weight {w}: {json.dumps(best_w, ensure_ascii=False)}", file=sys.stderr, flush=True)
+        if best is None or _handled(best_w) > _handled(best):
+            best, folds, rows, ablated_weight = best_w, folds_w, rows_w, w
     span_rows = []
     for st in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
         n = sum(outcome(it, with_(m_k, threshold=best["threshold"], span_threshold=st)) == "short" for m_k, part in folds for it in part)
         span_rows.append((n, -abs(st - 0.5), st))
     span_threshold = max(span_rows)[2]
     train = [it for it in items if it.cands]
+    assert best is not None
     m = fit(train)
-    calib_coef, calib_intercept = calibrate(train)
+    calib_coef, calib_intercept = calibrate(train, ablated_weight)
     m = with_(m, calib_coef=calib_coef, calib_intercept=calib_intercept, threshold=best["threshold"], span_threshold=span_threshold)
-    val = [it for _, part in folds for it in part]
+    val = [it for _, part in folds for it in part if not it.ablated]
     weights = {
         "features": list(rank.FEATURE_NAMES),
         "sentence": {"coef": [round(float(c), 6) for c in m.sentence_coef], "intercept": round(m.sentence_intercept, 6)},
@@ -293,17 +338,20 @@ def main(argv: list[str] | None = None) -> int:
         "fit": {
             "script": "bench/fit_ranker.py",
             "model": "two logistic regressions (sentence; span given a right sentence), C=1, questions weighted equally",
-            "train_questions": len(train),
+            "train_questions": sum(not it.ablated for it in train),
+            "asked_without_their_article": sum(it.ablated for it in train),
             "train_candidates": sum(len(it.cands) for it in train),
             "validation": "4-fold cross-fitting: each question decided by models fitted without it",
             "validation_questions": len(val),
+            "ablated_weight": ablated_weight,
+            "ablated_weight_curve": weight_rows,
             "sets": sorted({it.set for it in items}),
             "threshold_curve": rows,
             "span_threshold_curve": [{"span_threshold": st, "short_right": n} for n, _, st in span_rows],
         },
     }
     args.out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    print(f"wrote {args.out}: {len(train)} training questions, threshold {best['threshold']} on {len(val)} validation")
+    print(f"wrote {args.out}: {sum(not it.ablated for it in train)} training questions, threshold {best['threshold']} on {len(val)} validation")
     for part in ("sentence", "span"):
         coef = weights[part]["coef"]
         top = sorted(zip(rank.FEATURE_NAMES, coef, strict=True), key=lambda t: -abs(t[1]))[:8]

@@ -79,6 +79,14 @@ def test_a_name_no_bulletin_prints_is_refused_as_a_fact(seed_assistant: Assistan
     assert not answer.answered
 
 
+def test_a_fact_the_article_does_not_print_is_refused_not_guessed(seed_assistant: Assistant) -> None:
+    # The article on the reading contest is found, but it states no cost: the calibrated score, fitted
+    # with questions asked again without their article, refuses rather than answering a number.
+    answer = seed_assistant.ask("读书分享决赛一共花了多少经费")
+    assert not answer.answered and answer.decision == Decision.REFUSED
+    assert answer.hits and "读书分享" in answer.hits[0].chunk.citation.article_title
+
+
 def test_the_qa_package_has_no_import_cycles() -> None:
     """Module-level imports between our modules form no cycle (TYPE_CHECKING imports aside)."""
     import ast

@@ -101,6 +101,7 @@ class Question:
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, corpus name) applied to ``text``
     years: tuple[str, ...] = ()  # years the question states (2019年…)
     chinese: bool = True
+    unseen: frozenset[str] = frozenset()  # tokens no bulletin prints (门票, but also 搞): weights alone can't tell
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -258,9 +259,12 @@ def analyse(raw: str, snap: Snapshot) -> Question:
     tokens = tuple(dict.fromkeys(snap.tokenizer.tokens(text)))
     n = max(len(snap.sparse), 1)
     weights = {}
+    unseen = set()
     for t in tokens:
         docs = snap.sparse.postings.get(t)
         df = len(docs[0]) if docs else 0
+        if not df:
+            unseen.add(t)
         # Words the corpus never uses weigh most: a question about them is likely out of scope.
         weights[t] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + n + 0.5) + 1.0
     kind = question_kind(text) if chinese else Kind.OTHER
@@ -273,5 +277,6 @@ def analyse(raw: str, snap: Snapshot) -> Question:
         slots = Slots(**{**slots.__dict__, "anchor": anchor[0]})
     years = tuple(re.findall(r"(\d{4})年", text))
     return Question(
-        text, original, kind, slots, tokens, weights, tuple(known), tuple(unknown), tuple(corrections), years, chinese
+        text, original, kind, slots, tokens, weights, tuple(known), tuple(unknown), tuple(corrections), years, chinese,
+        frozenset(unseen),
     )

@@ -45,6 +45,8 @@ FEATURES: dict[str, str] = {
     "anchor_near_span": "the asked verb is printed within a few characters of the span",
     "anchor_chars": "share of the asked verb's characters in the sentence: synonyms no table lists",
     "missing_in_article": "the heaviest question word the whole article never prints (门票, 经费): the fact is not there",
+    "missing_known": "the heaviest question word other bulletins print but this article never does: another article's fact",
+    "unseen_words": "idf share of the question's words that no bulletin prints at all: likely out of scope",
     "entities_missing": "share of the places and people the question names that the passage does not",
     "year_clash": "the question states a year the passage never prints, and the passage prints another",
     "lead": "the article's first sentence: bulletins lead with who, when and where",
@@ -58,6 +60,9 @@ FEATURES: dict[str, str] = {
     "cloze": "the span fills the gap between the question's own words around its wh-word",
     "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
 }
+# Question-level evidence of a missing fact: the same for every sentence of an article, so it tells
+# the refusal (CALIBRATION) something and the sentence ranking nothing; the rankers leave it out.
+CALIBRATION_ONLY = ("missing_known", "unseen_words")
 KIND_FEATURES = tuple(f"span_{k.value}" for k in (Kind.WHEN, Kind.WHO, Kind.NUMBER, Kind.WHERE, Kind.WHAT, Kind.LIST))
 FEATURE_NAMES = tuple(FEATURES) + KIND_FEATURES
 
@@ -114,6 +119,7 @@ class Model:
 # span backs it, and how much of the question its article covers.
 CALIBRATION = (
     "best_sentence_logit", "best_span_logit", "margin_logit", "best_overlap_article", "best_dense", "best_missing_word",
+    "best_missing_known", "best_unseen_words", "best_entities_missing", "best_year_clash",
 )
 
 
@@ -125,7 +131,7 @@ def _logit(p: float) -> float:
 def question_features(cands: list[Candidate]) -> list[float]:
     plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
     if not plain:
-        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0]
+        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]
     best = plain[0]
     second = plain[1].p_sentence if len(plain) > 1 else 1e-6
     span = max((c.score for c in cands if c.found is not None), default=1e-6)
@@ -137,6 +143,10 @@ def question_features(cands: list[Candidate]) -> list[float]:
         f["overlap_article"],
         f["dense"],
         f["missing_in_article"],
+        f["missing_known"],
+        f["unseen_words"],
+        f["entities_missing"],
+        f["year_clash"],
     ]
 
 
@@ -186,6 +196,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
     content = {c for c in q.text if re.match(rf"[{HAN}]", c) and c not in _CONTENT_STOP}
     verb = anchor_regex(q)
     anchor_chars = set(q.slots.anchor or "")
+    unseen_share = sum(w for t, w in q.weights.items() if len(t) >= 2 and t in q.unseen) / (sum(q.weights.values()) or 1.0)
     rows: list[tuple[Hit, str, int, int, Found | None, list[float]]] = []
     for hit, rank, neighbour in passages(hits, searcher):
         chunk = hit.chunk
@@ -195,7 +206,11 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
         article_share = _share(q.weights, passage)
         whole = title + snap_article_text(snap, chunk)
         absent = [w for t, w in q.weights.items() if len(t) >= 2 and t not in whole]
-        missing_word = max(absent, default=0.0) / (max(q.weights.values(), default=1.0) or 1.0)
+        heaviest = max(q.weights.values(), default=1.0) or 1.0
+        missing_word = max(absent, default=0.0) / heaviest
+        known_weights = [w for t, w in q.weights.items() if t not in q.unseen]
+        absent_known = [w for t, w in q.weights.items() if len(t) >= 2 and t not in q.unseen and t not in whole]
+        missing_known = max(absent_known, default=0.0) / (max(known_weights, default=1.0) or 1.0)
         missing = [e for e in q.entities if not _named_in(e, passage)]
         years_clash = bool(q.years) and not any(y in passage or (c.issue_date or "").startswith(y) for y in q.years)
         years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
@@ -222,6 +237,8 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                 "anchor_chars": len(anchor_chars & set(sentence)) / (len(anchor_chars) or 1) if anchor_chars else 0.0,
                 "entities_missing": len(missing) / (len(q.entities) or 1),
                 "missing_in_article": missing_word,
+                "missing_known": missing_known,
+                "unseen_words": unseen_share,
                 "year_clash": float(years_clash),
                 "lead": float(chunk.chunk_no == 0 and n == 0),
                 "position": n / max(len(spans) - 1, 1),
