@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,12 @@ print(json.dumps({
 """
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user+sys) of the finished child processes (the ingest CLI and its worker)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def dir_size(path: Path) -> int:
     version = (path / (path / "CURRENT").read_text().strip())
     return sum(p.stat().st_size for p in version.rglob("*") if p.is_file())
@@ -85,7 +92,7 @@ def dir_size(path: Path) -> int:
 def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[str, float]:
     corpus = out / f"corpus-{n}"
     index = out / f"index-{n}"
-    ingest_s = rebuild_s = corrected_s = float("nan")
+    ingest_s = rebuild_s = corrected_s = ingest_cpu_s = ingest_load = float("nan")
     originals: list[Path] = []
     if not probe_only:
         shutil.rmtree(corpus, ignore_errors=True)
@@ -93,12 +100,13 @@ def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[
         synth.generate(n, corpus, seed=1000 + n)
         env = {**os.environ, "BULLETIN_INDEX_DIR": str(index), "BULLETIN_CORPUS_DIR": str(corpus)}
         env.pop("BULLETIN_VECTOR_CACHE", None)  # the cache lives in the fresh index: a cold start
-        started = time.perf_counter()
+        started, cpu0, load0 = time.perf_counter(), _children_cpu(), os.getloadavg()[0]
         subprocess.run(
             [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", str(corpus)], check=True, env=env,
             stdout=subprocess.DEVNULL,
         )
         ingest_s = time.perf_counter() - started
+        ingest_cpu_s, ingest_load = _children_cpu() - cpu0, (load0 + os.getloadavg()[0]) / 2
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "bulletin_bot.cli", "ingest", "-q", "--rebuild", str(corpus)], check=True,
@@ -128,6 +136,9 @@ def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[
         chunks=manifest["chunks"],
         ingest_s=round(ingest_s, 1),
         chunks_per_s=round(manifest["chunks"] / ingest_s, 1),
+        ingest_cpu_s=round(ingest_cpu_s, 1),  # user+sys of the ingest and its worker (wall is noisy when shared)
+        cpu_s_per_chunk=round(ingest_cpu_s / manifest["chunks"], 3),
+        ingest_load=round(ingest_load, 1),
         rebuild_s=round(rebuild_s, 1),
         rebuild_chunks_per_s=round(manifest["chunks"] / rebuild_s, 1),
         corrected_issues=len(originals),
@@ -138,7 +149,7 @@ def run_size(n: int, out: Path, queries: int, probe_only: bool = False) -> dict[
 
 
 COLUMNS = [
-    "issues", "chunks", "ingest_s", "chunks_per_s", "rebuild_s", "rebuild_chunks_per_s", "corrected_issues",
+    "issues", "chunks", "ingest_s", "chunks_per_s", "ingest_cpu_s", "cpu_s_per_chunk", "ingest_load", "rebuild_s", "rebuild_chunks_per_s", "corrected_issues",
     "corrected_s", "index_mb", "rss_mb", "cold_start_s",
     "search_p50_ms", "search_p95_ms", "embed_p50_ms", "faiss_p50_ms", "bm25_p50_ms", "ask_p50_ms", "ask_p95_ms",
     "list_p50_ms", "list_p95_ms",

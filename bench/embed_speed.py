@@ -86,10 +86,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     ap.add_argument("--n", type=int, default=64)
+    ap.add_argument("--truncate", type=int, default=0, help="embed only the first N characters of each chunk")
+    ap.add_argument("--layouts", default="all", help="'all', or 'best' (one process per core, one thread each)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/embed-speed"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     texts = chunk_texts(args.corpus, args.n)
+    if args.truncate:
+        texts = [t[: args.truncate] for t in texts]
     whole = args.out / "all.json"
     whole.write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
     halves = [args.out / "half0.json", args.out / "half1.json"]
