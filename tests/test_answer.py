@@ -206,6 +206,20 @@ def test_cli_eval_reports_metrics_and_failures(cli_env: dict[str, str], tmp_path
     assert {"hit@1", "hit@3", "mrr", "answer_accuracy", "refusal_rate", "by_kind", "failures"} <= set(summary)
 
 
+def test_eval_counts_an_empty_question_as_refused_and_goes_on(cli_env: dict[str, str], tmp_path: Path) -> None:
+    sample = tmp_path / "qa.jsonl"
+    rows = [
+        {"id": "empty", "question": "  ", "answers": ["王俊"], "key": "大渡口区委书记王俊", "kind": "who"},
+        {"id": "ok", "question": "大渡口区委书记是谁？", "answers": ["王俊"], "key": "大渡口区委书记王俊", "kind": "who"},
+    ]
+    sample.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = cli("eval", str(sample), "--json", "-q", env=cli_env)
+    summary = json.loads(out.stdout)
+    assert out.returncode == 0 and summary["questions"] == 2
+    assert summary["refused_answerable"] == 1 and summary["answer_accuracy"] == 0.5
+    assert summary["p95_ms"] >= summary["p50_ms"]
+
+
 def test_eval_rejects_a_malformed_question_file(cli_env: dict[str, str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "万州区委何时听取党史汇报"}\nnot json\n', "utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -12,7 +13,7 @@ from typing import Any
 
 from .errors import BulletinError
 from .ingest.text import nospace
-from .model import Answer
+from .model import Answer, Decision
 from .squad_eval import add_em_f1, report_lines
 
 
@@ -133,7 +134,8 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "list_questions": len(lists),
         "list_recall": round(sum(o.recall or 0 for o in lists) / len(lists), 3) if lists else None,
         "p50_ms": round(statistics.median(times) * 1000, 1) if times else None,
-        "p95_ms": round(times[int(len(times) * 0.95) - 1 if len(times) > 1 else 0] * 1000, 1) if times else None,
+        # nearest rank: the smallest time at or above 95 % of the questions
+        "p95_ms": round(sorted(times)[max(0, math.ceil(len(times) * 0.95) - 1)] * 1000, 1) if times else None,
         "by_kind": {
             kind: {
                 "n": len(items),
@@ -162,12 +164,20 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
+def _ask(assistant: Any, question: str) -> Answer:
+    """One question of a set; a malformed one (empty, too long) counts as refused, it does not end the run."""
+    try:
+        return assistant.ask(question)
+    except BulletinError as exc:
+        return Answer(question, False, str(exc), (), decision=Decision.REFUSED, why=str(exc))
+
+
 def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
     from .dialogue import Conversation
 
     cases = load_cases(path)
     assistant.snapshot()  # build or load the index before timing questions
-    assistant.ask(cases[0].question)  # warm the model
+    _ask(assistant, cases[0].question)  # warm the model
     outcomes = []
     progress.stage("eval", len(cases))
     for n, case in enumerate(cases):
@@ -181,7 +191,7 @@ def run(assistant: Any, path: Path, progress: Any) -> dict[str, Any]:
             progress.advance()
             continue
         started = time.perf_counter()
-        answer = assistant.ask(case.question)
+        answer = _ask(assistant, case.question)
         outcomes.append(judge(case, answer, time.perf_counter() - started))
         progress.advance()
     progress.close()
