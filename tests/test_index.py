@@ -650,3 +650,23 @@ def test_rebuild_after_any_sequence_of_changes_yields_the_same_issues(tmp_path: 
             assert before == [], steps  # everything was removed: nothing to rebuild from
             continue
         assert rebuilt(assistant) == before, steps
+
+
+def test_a_script_without_a_main_guard_can_ingest(tmp_path: Path) -> None:
+    # multiprocessing would re-run such a script inside the ingest worker, which then waited forever on
+    # the lock its own parent held; the worker now starts without the script.
+    script = tmp_path / "backfill.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from bulletin_bot.assistant import Assistant\n"
+        "from bulletin_bot.config import Settings\n"
+        f"corpus = Path({str(tmp_path / 'corpus')!r})\n"
+        "corpus.mkdir()\n"
+        f"(corpus / 'c.txt').write_bytes(Path({str(CHENGDU)!r}).read_bytes())\n"
+        f"a = Assistant(Settings(index_dir=Path({str(tmp_path / 'index')!r}), corpus_dir=corpus))\n"
+        "print(len(a.snapshot().issues))\n",
+        "utf-8",
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() == "1" and "waiting for another ingest" not in out.stderr

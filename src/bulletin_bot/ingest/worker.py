@@ -14,9 +14,12 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import signal
+import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -135,6 +138,31 @@ def _mp() -> Any:
         return _context
 
 
+@contextmanager
+def _without_main_script() -> Iterator[None]:
+    """Hide the running script from multiprocessing while a child starts.
+
+    A child would import the caller's script again to rebuild ``__main__``; a script that ingests at its
+    top level, with no ``if __name__ == "__main__":`` guard, would then ingest again inside the child and
+    wait forever on the lock its own parent holds. The children run only this package's code, so they
+    never need the script.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(getattr(main, "__spec__", None), "name", None):
+        yield  # run with -m: the child imports the module by name, guarded like any module
+        return
+    with _main_lock:
+        del main.__file__  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            main.__file__ = path  # type: ignore[union-attr]
+
+
+_main_lock = threading.Lock()
+
+
 class Worker:
     """One child process for one ingest; restarted after a file made it fail hard."""
 
@@ -157,7 +185,8 @@ class Worker:
             ctx = _mp()
             parent, child = ctx.Pipe()
             self._proc = ctx.Process(target=_child, args=(child, self.embedder_spec, self.limits), daemon=True)
-            self._proc.start()
+            with _without_main_script():
+                self._proc.start()
             child.close()
             self._conn = parent
         return self._conn
