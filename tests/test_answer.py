@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _shared import FIXTURES, QA_DEV, QA_EXTRA, SEED  # noqa: F401
+from _shared import FIXTURES, QA_DEV, QA_EXTRA, SEED, cli_in_process  # noqa: F401
 
 from bulletin_bot.dates import resolve_date
 from bulletin_bot.model import Kind
@@ -162,6 +162,11 @@ def cli_env(seed_assistant: Assistant) -> dict[str, str]:  # noqa: F811
 
 
 def cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The command in this process (``cli.main``): what it prints and returns, without a cold start."""
+    return cli_in_process(*args, env=env, stdin=stdin)
+
+
+def cli_process(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bulletin_bot.cli", *args], capture_output=True, text=True, env=env, input=stdin,
         timeout=300,
@@ -228,7 +233,7 @@ def test_eval_rejects_a_malformed_question_file(cli_env: dict[str, str], tmp_pat
 
 
 def test_cli_chat_repl_answers_until_empty_line(cli_env: dict[str, str]) -> None:
-    out = cli("chat", env=cli_env, stdin="大渡口区委书记是谁？\n\n")
+    out = cli_process("chat", env=cli_env, stdin="大渡口区委书记是谁？\n\n")  # a terminal REPL: its own process
     assert out.returncode == 0
     assert "答：王俊" in out.stdout
 

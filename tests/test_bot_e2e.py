@@ -10,7 +10,6 @@ import asyncio
 import itertools
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, SEED_CORPUS
+from _shared import SEED
+from conftest import FIXTURES, prebuilt
 from fake_telegram import FakeBotAPI
 from telegram.ext import Application
 
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.bot import health
 from bulletin_bot.bot.app import build_application, serve
-from bulletin_bot.config import Settings
 from bulletin_bot.errors import ConfigError, ParseError
 from bulletin_bot.ingest.parse import parse_file
 from bulletin_bot.render import citation_text
@@ -55,14 +54,7 @@ StartBot = Callable[..., Awaitable[Application]]
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The real Assistant over a real index of the seed issue, in a temporary folder."""
-    root = tmp_path_factory.mktemp("library")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for path in SEED_CORPUS.glob("*.txt"):
-        shutil.copy(path, corpus / path.name)
-    assistant = Assistant(Settings(index_dir=root / "index", corpus_dir=corpus))
-    assistant.snapshot()  # builds the index from the corpus folder
-    return assistant
+    return prebuilt("seed", [SEED], tmp_path_factory.mktemp("library"))
 
 
 @pytest.fixture

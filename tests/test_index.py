@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _shared import CHENGDU, NEW_PDF, QA_DEV, SEED, SEED_PDF, WANZHOU, make_assistant
+from _shared import CHENGDU, NEW_PDF, QA_DEV, SEED, SEED_PDF, WANZHOU, cli_in_process, make_assistant
 
 from bulletin_bot.assistant import Assistant, safe_name
 from bulletin_bot.errors import (
@@ -333,19 +333,19 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def test_cli_ingest_issues_search_and_remove(tmp_path: Path) -> None:
     env = {**os.environ, "BULLETIN_INDEX_DIR": str(tmp_path / "idx"), "BULLETIN_CORPUS_DIR": str(tmp_path / "c")}
-    out = run_cli("ingest", str(SEED), str(NEW_PDF), env=env)
+    out = run_cli("ingest", str(SEED), str(NEW_PDF), env=env)  # the installed entry point, in its own process
     assert out.returncode == 0, out.stderr
     assert "2 added" in out.stdout
     assert "embed" in out.stderr  # progress bars go to stderr
-    listing = run_cli("issues", env=env).stdout
+    listing = cli_in_process("issues", env=env).stdout
     assert "2021-02-05" in listing and "2021年第2期" in listing
-    found = json.loads(run_cli("search", "江北区委何时听取党史工作汇报", "-k", "2", "--json", env=env).stdout)
+    found = json.loads(cli_in_process("search", "江北区委何时听取党史工作汇报", "-k", "2", "--json", env=env).stdout)
     assert found["hits"][0]["issue_date"] == "2021-02-05"
-    issue_id = json.loads(run_cli("issues", "--json", env=env).stdout)[0]["id"]
-    assert run_cli("remove", issue_id, env=env).returncode == 0
-    missing = run_cli("remove", issue_id, env=env)
+    issue_id = json.loads(cli_in_process("issues", "--json", env=env).stdout)[0]["id"]
+    assert cli_in_process("remove", issue_id, env=env).returncode == 0
+    missing = cli_in_process("remove", issue_id, env=env)
     assert missing.returncode == 1 and "no issue" in missing.stderr and "Traceback" not in missing.stderr
-    bad = run_cli("ingest", str(tmp_path / "nope.pdf"), env=env)
+    bad = cli_in_process("ingest", str(tmp_path / "nope.pdf"), env=env)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
 
 
@@ -603,7 +603,7 @@ def test_disk_full_leaves_the_index_as_it_was_and_reads_as_one_actionable_line(
 
 def test_cli_os_errors_exit_1_with_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "BULLETIN_INDEX_DIR": str(tmp_path / "idx"), "BULLETIN_CORPUS_DIR": str(tmp_path / "c")}
-    out = run_cli("ingest", str(tmp_path / ("长" * 100 + ".txt")), env=env)
+    out = cli_in_process("ingest", str(tmp_path / ("长" * 100 + ".txt")), env=env)
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "too long" in out.stderr
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _shared import CHENGDU, FIXTURES, NEW_PDF, SEED, SEED_PDF, WANZHOU
+from _shared import CHENGDU, FIXTURES, NEW_PDF, SEED, SEED_PDF, WANZHOU, cli_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,9 +32,7 @@ SEED_TITLES = [
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bulletin_bot.cli", *args], capture_output=True, text=True, input=stdin, timeout=300
-    )
+    return cli_in_process(*args, stdin=stdin)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from _shared import cli_in_process
 from test_squad import PASSAGES, squad_file
 
 from bulletin_bot.evaluate import Case, Outcome
@@ -50,10 +49,7 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
     src = squad_file(tmp_path)
     preds = tmp_path / "pred.json"
     env = {"BULLETIN_INDEX_DIR": str(tmp_path / "unused-index"), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-m", "bulletin_bot.cli", "eval", str(src), "--json", "-q", "--predictions", str(preds)],
-        check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
-    )  # fmt: skip
+    out = cli_in_process("eval", str(src), "--json", "-q", "--predictions", str(preds), env={**os.environ, **env})
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["questions"] == len(PASSAGES) and summary["squad"]["issues"] == 1
@@ -70,11 +66,10 @@ def test_cli_eval_scores_a_squad_file_directly(tmp_path: Path) -> None:
 
     # A kept index and corpus: every passage is indexed, only the sampled passages' questions are asked.
     index, corpus = tmp_path / "index", tmp_path / "corpus"
-    out = subprocess.run(
-        [sys.executable, "-m", "bulletin_bot.cli", "eval", str(src), "--json", "-q", "--passages", "2",
-         "--index", str(index), "--corpus", str(corpus)],
-        check=False, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
-    )  # fmt: skip
+    out = cli_in_process(
+        "eval", str(src), "--json", "-q", "--passages", "2", "--index", str(index), "--corpus", str(corpus),
+        env={**os.environ, **env},
+    )
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["questions"] == 2 and summary["squad"]["passages"] == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from _shared import NEW_PDF, SEED, make_assistant
+from conftest import prebuilt
 from fake_telegram import FakeBotAPI
 
 from bulletin_bot import cli
@@ -59,11 +59,7 @@ def start(assistant: Assistant, web: WebSettings | None = None) -> tuple[object,
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server over its own index of the seed issue (tests here upload and remove issues)."""
     base = tmp_path_factory.mktemp("web")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED, corpus / SEED.name)
-    assistant = make_assistant(base / "index", corpus)
-    assistant.snapshot()
+    assistant = prebuilt("seed", [SEED], base)
     store = WebStore(base / "index" / WEB_FILE)
     store.add_user("alice", "admin", PASSWORD)
     store.add_user("bob", "staff", PASSWORD)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _shared import NEW_PDF, SEED_PDF, make_assistant
+from _shared import NEW_PDF, SEED_PDF
+from conftest import prebuilt
 
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.web.app import create_app, serve_app
@@ -53,11 +54,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = tmp_path_factory.mktemp("webui")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(SEED_PDF, corpus / SEED_PDF.name)  # the PDF: its masthead names the bulletin
-    assistant = make_assistant(base / "index", corpus)
-    assistant.snapshot()
+    assistant = prebuilt("seed-pdf", [SEED_PDF], base)  # the PDF: its masthead names the bulletin
     store = WebStore(base / "index" / WEB_FILE)
     store.add_user("alice", "admin", PASSWORD)
     store.add_user("bob", "staff", PASSWORD)
