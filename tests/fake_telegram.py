@@ -880,6 +880,13 @@ class FakeBotAPI:
             raise KeyError(f"bot has sent nothing to chat {chat_id}")
         return messages[-1]
 
+    @property
+    def poll_generation(self) -> int:
+        """Grows with each ``getUpdates`` (and ``setWebhook``) that took over the long poll: a test waits
+        for it to grow to know that its poll has reached the server and is waiting there."""
+        with self._lock:
+            return self._poll_generation
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Injected updates the bot has not confirmed yet (via a higher ``offset``)."""
         with self._lock:

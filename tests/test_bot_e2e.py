@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _shared import SEED
+from _shared import QA_DEV, QA_EXTRA, SEED
 from conftest import FIXTURES, prebuilt
 from fake_telegram import FakeBotAPI
 from telegram.ext import Application
@@ -373,14 +373,13 @@ async def test_burst_of_100_questions_from_10_users_gets_one_reply_each(
     fake_api: FakeBotAPI, start_bot: StartBot
 ) -> None:
     await start_bot(rate_limit_per_minute=1000, allowed_users=frozenset())
-    lines = (Path("/work/shared/qa_dev.jsonl"), FIXTURES / "qa_extra.jsonl")
     questions = [
         json.loads(line)["question"]
-        for path in lines
-        if path.exists()
+        for path in (QA_DEV, QA_EXTRA)  # the question sets in the repo
         for line in path.read_text("utf-8").splitlines()
         if line.strip()
-    ] or ["万州区委何时听取党史汇报", "读书分享决赛共评出几个一等奖？", "上海市委党史研究室主任是谁？"]
+    ]
+    assert len(questions) >= 40  # 100 messages: each question asked two or three times
     users = [5000 + u for u in range(10)]
     started = time.monotonic()
     for n in range(100):
@@ -392,7 +391,10 @@ async def test_burst_of_100_questions_from_10_users_gets_one_reply_each(
         texts = fake_api.texts(u)
         assert len(texts) == 10, (u, texts)
         assert all("出处" in t or "没有找到" in t for t in texts)
-    assert len(fake_api.actions()) == 100  # one "typing" per question, none lost
+    # A "typing" for every question, none lost; renewed every 4.5 s only while an answer is still coming
+    # (on a loaded machine some of the 100 wait longer than that).
+    assert all(len(fake_api.actions(u)) >= 10 for u in users)
+    assert set(fake_api.actions()) == {"typing"} and len(fake_api.actions()) <= 100 * (1 + int(elapsed // 4.5))
     assert all(c.ok for c in fake_api.calls if c.method != "getUpdates")
     waits = sorted(c.time - started for c in fake_api.calls_to("sendMessage", ok_only=True))
     print(
@@ -531,13 +533,13 @@ async def test_admin_stats_unanswered_and_remove(
 
 
 async def test_heartbeat_makes_the_health_check_pass(
-    start_bot: StartBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fake_api: FakeBotAPI, start_bot: StartBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("BULLETIN_INDEX_DIR", str(tmp_path / "bot"))
     assert health.main() == 1  # not started yet
     await start_bot()
-    await asyncio.sleep(0.05)
-    assert health.main() == 0
+    await fake_api.wait_for_async(lambda _: health.main() == 0, timeout=10)  # the first beat is written
     assert capsys.readouterr().out.splitlines()[-1].startswith("ok: heartbeat")
 
 

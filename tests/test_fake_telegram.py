@@ -333,8 +333,9 @@ def test_concurrent_poll_gets_conflict(fake: FakeBotAPI) -> None:
     first = threading.Thread(
         target=lambda: results.append(raw_call(fake, "getUpdates", query="timeout=5")[0])
     )
+    before = fake.poll_generation
     first.start()
-    time.sleep(0.2)
+    fake.wait_for(lambda f: f.poll_generation > before, timeout=5)  # the first poll is waiting on the server
     assert raw_call(fake, "getUpdates", query="timeout=0")[0] == 200
     first.join(timeout=3)
     assert results == [409]
