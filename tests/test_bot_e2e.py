@@ -483,17 +483,26 @@ async def test_upload_checks_type_and_size_before_download(fake_api: FakeBotAPI,
 async def test_reindex_keeps_answering_and_refuses_a_second_change(
     fake_api: FakeBotAPI, start_bot: StartBot, library: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # An empty vector cache: this rebuild embeds every passage again, so it takes long enough to report.
-    monkeypatch.setattr(library, "settings", library.settings.with_overrides(vector_cache=tmp_path / "empty.sqlite"))
+    # The rebuild stops in its writer at the embedding stage (BULLETIN_TEST_PAUSE) until the test lets it go
+    # on: the second change and the question below meet a rebuild that holds the index, on any machine.
+    marker = tmp_path / "paused-embed"
+    monkeypatch.setenv("BULLETIN_TEST_PAUSE", f"embed:{marker}")
     await start_bot()
     issues = {i.id for i in library.issues()}
     fake_api.send_text(ADMIN, "/reindex")
     await reply(fake_api, ADMIN, 1)  # the progress message
+    await fake_api.wait_for_async(lambda _: marker.exists(), timeout=60)
     fake_api.send_text(ADMIN, "/remove whatever")
     assert "正在处理另一项" in (await reply(fake_api, ADMIN, 2))["text"]
     fake_api.send_text(STAFF, "万州区委何时听取党史汇报")
     assert (await reply(fake_api, STAFF, 1))["text"].startswith("<b>2020年11月30日</b>")
     assert "已加入索引" not in fake_api.bot_messages(ADMIN)[0]["text"]  # answered while the rebuild ran
+    # Progress edits come at most once a second: once a second has passed since the progress message,
+    # the embedding stage's next step is shown.
+    shown = fake_api.calls_to("sendMessage", ok_only=True)[0].time
+    await fake_api.wait_for_async(lambda _: time.monotonic() - shown > 1.0, timeout=5)
+    monkeypatch.delenv("BULLETIN_TEST_PAUSE")  # once is enough
+    marker.unlink()
     await fake_api.wait_for_async(lambda f: "已加入索引" in f.bot_messages(ADMIN)[0]["text"], timeout=60)
     summary = fake_api.bot_messages(ADMIN)[0]["text"]
     assert f"索引现有 {len(issues)} 期" in summary

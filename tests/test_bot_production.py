@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _shared import make_assistant
 from conftest import SEED_CORPUS
 from fake_telegram import FakeBotAPI
 from test_bot_e2e import ADMIN, GROUP, OUTSIDER, PDF, STAFF, StartBot, _free_port, last_text, library, quiet, reply
@@ -34,7 +35,6 @@ from test_bot_e2e import start_bot as start_bot  # noqa: F401 - fixtures used by
 from bulletin_bot.assistant import Assistant
 from bulletin_bot.bot.app import STORE_FILE
 from bulletin_bot.bot.delivery import html_to_plain
-from bulletin_bot.config import Settings
 
 __all__ = ["library"]  # the fixture, imported for its name
 
@@ -300,14 +300,19 @@ def listening_addresses(port: int) -> set[str]:
 
 
 async def test_first_start_polls_at_once_and_says_the_index_is_being_built(
-    fake_api: FakeBotAPI, start_bot: StartBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake_api: FakeBotAPI, start_bot: StartBot, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for path in SEED_CORPUS.glob("*.txt"):
         shutil.copy(path, corpus / path.name)
     shutil.copy(PDF, corpus / PDF.name)
-    fresh = Assistant(Settings(index_dir=tmp_path / "index", corpus_dir=corpus))
+    fresh = make_assistant(tmp_path / "index", corpus)
+    # The build stops in its writer at the embedding stage until the first answer has gone out
+    # (BULLETIN_TEST_PAUSE), so the question always meets a build in progress, however fast the machine.
+    marker = tmp_path / "paused-embed"
+    monkeypatch.setenv("BULLETIN_TEST_PAUSE", f"embed:{marker}")
     fake_api.send_text(STAFF, QUESTION)  # waiting before the bot starts: the first poll brings it
     started = time.monotonic()
     with caplog.at_level(logging.INFO):
@@ -316,6 +321,9 @@ async def test_first_start_polls_at_once_and_says_the_index_is_being_built(
         assert time.monotonic() - started < 10
         first = (await reply(fake_api, STAFF, 1))["text"]
         assert first.startswith("⏳ 正在建立索引（约 ") and " 秒）…" in first
+        await fake_api.wait_for_async(lambda _: marker.exists(), timeout=60)
+        monkeypatch.delenv("BULLETIN_TEST_PAUSE")  # once is enough: the second issue goes straight on
+        marker.unlink()
         await asyncio.wait_for(asyncio.shield(app.bot_data["build"]), timeout=120)
     logged = [r.getMessage() for r in caplog.records if r.name == "bulletin_bot.bot.app"]
     assert any(m.startswith("no index in") and "in the background" in m for m in logged)
