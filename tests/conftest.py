@@ -48,6 +48,18 @@ SEED_CORPUS = REPO / "corpus"
 FIXTURES = TESTS / "fixtures"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (addopts): the whole suite on one worker more than there are cores, since about half of
+    it waits on real time (the bot's fault tests: 15 s of 429s, 8 s of refused connections) rather than
+    on a CPU; a run of named files or tests stays in one process, where starting workers would cost more
+    than it saves. ``-n N`` or PYTEST_XDIST_AUTO_NUM_WORKERS decide otherwise."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        return 0
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _OWNER:  # the controller (or the only process): after every worker has finished
         shutil.rmtree(SHARED, ignore_errors=True)
