@@ -2,10 +2,17 @@
 
     python bench/fit_ranker.py [--cmrc QA.jsonl CORPUS_DIR] [--cache DIR] [--out PATH]
 
+The shipped weights were fitted with the CMRC 2018 trial set (``bench/cmrc.py prepare`` then
+``bench/cmrc.py convert trial DIR``; pass ``--cmrc DIR-qa.jsonl DIR``); without it the fit still runs,
+on the bulletin sets alone.
+
 Every candidate (a sentence with a typed span, or the sentence alone) of every training question is
 labelled right or wrong against the question's gold answers; logistic regression (scikit-learn, at
-fit time only) learns the feature weights, and the one refusal threshold is chosen on a validation
-split of the same sets (4 folds by a hash of the id, each decided by models fitted on the other three). The held-out sets
+fit time only) learns the feature weights. The refusal is a third, question-level regression; it also
+sees each answerable question asked again without the article that answers it, and the public set's
+questions, with weights that cross-fitting chooses, as it chooses the one refusal threshold: 4 folds
+by a hash of the id, each decided by models fitted on the other three, for the most questions handled
+right, the bulletins and the public set weighing the same. The held-out sets
 (tests/fixtures/blind/heldout, CMRC dev) are never read here. The same inputs give the same weights.
 """
 
@@ -18,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +56,16 @@ SYNTH_ISSUES = 12
 ABLATED_WEIGHTS = (0.0, 0.25, 0.5, 1.0)  # tried by cross-fitting; the best is kept
 
 
+PUBLIC_WEIGHTS = (0.0, 0.1, 0.3)  # the public set's weight in the calibration; tried the same way
+
+
 def _handled(row: dict) -> tuple[float, float]:
-    return (row["holds_fact"] * row["answerable"] + row["refused_unanswerable"], -row["threshold"])
+    """The share of questions handled right (answerable ones answered with the fact, unanswerable ones
+    refused), the bulletins' and the public set's weighing the same; on a tie the lower threshold."""
+    bulletins = (row["holds_fact"] * row["answerable"] + row["refused_unanswerable"]) / max(row["answerable"] + row["unanswerable"], 1)
+    if "public_questions" not in row:
+        return (round(bulletins, 4), -row["threshold"])
+    return (round(0.5 * bulletins + 0.5 * row["public_holds_fact"], 4), -row["threshold"])
 
 
 def fold(case_id: str, folds: int = 4) -> int:
@@ -65,7 +80,7 @@ class Item:
     labels: list[int]
     refused_by_fact: bool
     ablated: bool = False  # asked again with its gold article taken out of the corpus
-    weight: float = 1.0  # the question's weight in the fits (a public data set's questions weigh less)
+    public: bool = False  # from a public reading-comprehension set: calibrates the refusal, never ranks
 
 
 def _right_span(text: str, case: Case) -> bool:
@@ -165,16 +180,18 @@ def fit(items: list[Item]) -> rank.Model:
     """Sentence model over every sentence; span model over the spans of sentences that state the answer."""
     sx, sy, sw, px, py, pw = [], [], [], [], [], []
     for it in items:
-        if it.ablated:
-            continue  # they teach the refusal (calibrate), not which sentence of an article answers
+        if it.ablated or it.public:
+            # They teach the refusal (calibrate), not which sentence answers: encyclopedia questions made
+            # both rankers worse on bulletins and on the public set itself (cross-fitted, 2026-12-02).
+            continue
         plain = [(c, y) for c, y in zip(it.cands, it.labels, strict=True) if c.found is None]
         right_sentences = {(c.hit.chunk.id, c.start) for c, y in plain if y}
         spans = [(c, y) for c, y in zip(it.cands, it.labels, strict=True)
                  if c.found is not None and (c.hit.chunk.id, c.start) in right_sentences]
         for c, y in plain:
-            sx.append(c.features), sy.append(y), sw.append(it.weight / len(plain))  # each question weighs the same
+            sx.append(c.features), sy.append(y), sw.append(1.0 / len(plain))  # each question weighs the same
         for c, y in spans:
-            px.append(c.features), py.append(y), pw.append(it.weight / len(spans))
+            px.append(c.features), py.append(y), pw.append(1.0 / len(spans))
     sc, si = _lr(sx, sy, sw)
     pc, pi = _lr(px, py, pw)
     return rank.Model(sc, si, pc, pi, 0.5, 0.5)
@@ -184,16 +201,18 @@ def _scored(it: Item, m: rank.Model) -> list[rank.Candidate]:
     return rank.score([(c.hit, c.sentence, c.start, c.end, c.found, list(c.features)) for c in it.cands], m)
 
 
-def calibrate(items: list[Item], ablated_weight: float, folds: int = 3) -> tuple[np.ndarray, float]:
+def calibrate(items: list[Item], ablated_weight: float, public_weight: float, folds: int = 3) -> tuple[np.ndarray, float]:
     """Question-level P(the best sentence states the answer), fitted on cross-fitted scores so the
     calibration sees the rankers' out-of-sample confidence, not their training fit. Questions asked
-    without their article weigh ``ablated_weight`` each (chosen by cross-fitting in main)."""
+    without their article weigh ``ablated_weight`` each, public ones ``public_weight`` (both chosen by
+    cross-fitting in main)."""
     xs, ys, ws = [], [], []
     for k in range(folds):
         held = [it for it in items if fold(it.case.id, folds) == k]
         m = fit([it for it in items if fold(it.case.id, folds) != k])
         for it in held:
-            if it.ablated and ablated_weight <= 0:
+            weight = ablated_weight if it.ablated else public_weight if it.public else 1.0
+            if weight <= 0:
                 continue
             scored = _scored(it, m)
             plain = [c for c in scored if c.found is None]
@@ -203,7 +222,7 @@ def calibrate(items: list[Item], ablated_weight: float, folds: int = 3) -> tuple
             answerable = it.case.key is not None or bool(it.case.expected_items)
             xs.append(rank.question_features(scored))
             ys.append(int(answerable and _right_sentence(best.sentence, it.case)))
-            ws.append(ablated_weight if it.ablated else it.weight)
+            ws.append(weight)
     coef, intercept = _lr_plain(xs, ys, ws)
     return coef, intercept
 
@@ -217,9 +236,7 @@ def _lr_plain(xs: list, ys: list, ws: list) -> tuple[np.ndarray, float]:
 
 
 def with_(m: rank.Model, **changes: object) -> rank.Model:
-    from dataclasses import replace
-
-    return replace(m, **changes)
+    return replace(m, **changes)  # type: ignore[arg-type]
 
 
 def outcome(it: Item, m: rank.Model) -> str:
@@ -259,11 +276,14 @@ def curve_cv(folds: list[tuple[rank.Model, list[Item]]]) -> list[dict]:
                 o = outcome(it, trial)
                 if it.ablated:  # reported on their own: the curve is over the questions as asked
                     o = "ablated-refused" if o == "refused" else "ablated-answered"
+                elif it.public:
+                    o = "public-" + o
                 counts[o] = counts.get(o, 0) + 1
         answerable = sum(v for k, v in counts.items() if k in ("short", "right", "wrong", "refused"))
         unanswerable = sum(v for k, v in counts.items() if k in ("refused-ok", "answered-unanswerable"))
         holds = counts.get("short", 0) + counts.get("right", 0)
-        rows.append({
+        public = sum(v for k, v in counts.items() if k.startswith("public-"))
+        row = {
             "threshold": round(float(t), 2),
             "holds_fact": round(holds / max(answerable, 1), 3),
             "short": round(counts.get("short", 0) / max(answerable, 1), 3),
@@ -273,14 +293,25 @@ def curve_cv(folds: list[tuple[rank.Model, list[Item]]]) -> list[dict]:
             "unanswerable": unanswerable,
             "refused_without_article": counts.get("ablated-refused", 0),
             "without_article": counts.get("ablated-refused", 0) + counts.get("ablated-answered", 0),
-        })
+        }
+        if public:
+            row.update({
+                "public_questions": public,
+                "public_holds_fact": round((counts.get("public-short", 0) + counts.get("public-right", 0)) / public, 3),
+                "public_short": round(counts.get("public-short", 0) / public, 3),
+                "public_refused": round(counts.get("public-refused", 0) / public, 3),
+            })
+        rows.append(row)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bulletin-fit")
-    ap.add_argument("--cmrc", nargs=2, metavar=("QA_JSONL", "CORPUS_DIR"), help="CMRC train questions and corpus")
+    ap.add_argument(
+        "--cmrc", nargs=2, metavar=("QA_JSONL", "CORPUS_DIR"),
+        help="CMRC questions and corpus made by `bench/cmrc.py convert trial` (never dev: it is held out)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "bulletin_bot" / "qa" / "weights.json")
     args = ap.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -293,37 +324,42 @@ def main(argv: list[str] | None = None) -> int:
     for name, path, files in sets:
         print(f"candidates: {name}", file=sys.stderr, flush=True)
         qs = cases if path is None else load_cases(path)
-        items += collect(name, qs, build(name, files, args.cache), ablate=name != "cmrc-train")
+        got = collect(name, qs, build(name, files, args.cache), ablate=name != "cmrc-train")
+        items += [replace(it, public=True) for it in got] if name == "cmrc-train" else got
     # The threshold is chosen on held-out folds: each quarter of the questions (by a hash of the id) is
     # decided by models fitted on the other three, so every question is scored out of sample once.
     # So is the weight of the questions asked without their article in the calibration.
-    best, folds, ablated_weight, weight_rows = None, [], 0.0, []
-    for w in ABLATED_WEIGHTS:
-        folds_w: list[tuple[rank.Model, list[Item]]] = []
-        for k in range(4):
-            inside = [it for it in items if fold(it.case.id) != k and it.cands]
-            m_k = fit(inside)
-            c_coef, c_int = calibrate(inside, w)
-            folds_w.append((with_(m_k, calib_coef=c_coef, calib_intercept=c_int), [it for it in items if fold(it.case.id) == k]))
-        rows_w = curve_cv(folds_w)
-        # The most questions handled right (answerable ones answered with the fact, unanswerable ones
-        # refused); on a tie the lower threshold, which refuses less.
-        best_w = max(rows_w, key=_handled)
-        weight_rows.append({"ablated_weight": w, **best_w})
-        print(f"  ablated weight {w}: {json.dumps(best_w, ensure_ascii=False)}", file=sys.stderr, flush=True)
-        if best is None or _handled(best_w) > _handled(best):
-            best, folds, rows, ablated_weight = best_w, folds_w, rows_w, w
+    best, folds, rows, weight_rows = None, [], [], []
+    ablated_weight = public_weight = 0.0
+    publics = PUBLIC_WEIGHTS if any(it.public for it in items) else (0.0,)
+    for wa in ABLATED_WEIGHTS:
+        for wp in publics:
+            folds_w: list[tuple[rank.Model, list[Item]]] = []
+            for k in range(4):
+                inside = [it for it in items if fold(it.case.id) != k and it.cands]
+                m_k = fit(inside)
+                c_coef, c_int = calibrate(inside, wa, wp)
+                folds_w.append((with_(m_k, calib_coef=c_coef, calib_intercept=c_int), [it for it in items if fold(it.case.id) == k]))
+            rows_w = curve_cv(folds_w)
+            best_w = max(rows_w, key=_handled)
+            weight_rows.append({"ablated_weight": wa, "public_weight": wp, **best_w})
+            print(f"  weights {wa}/{wp}: {json.dumps(best_w, ensure_ascii=False)}", file=sys.stderr, flush=True)
+            if best is None or _handled(best_w) > _handled(best):
+                best, folds, rows, ablated_weight, public_weight = best_w, folds_w, rows_w, wa, wp
+    assert best is not None
     span_rows = []
     for st in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-        n = sum(outcome(it, with_(m_k, threshold=best["threshold"], span_threshold=st)) == "short" for m_k, part in folds for it in part)
+        n = sum(
+            outcome(it, with_(m_k, threshold=best["threshold"], span_threshold=st)) == "short"
+            for m_k, part in folds for it in part if not it.ablated and not it.public
+        )
         span_rows.append((n, -abs(st - 0.5), st))
     span_threshold = max(span_rows)[2]
     train = [it for it in items if it.cands]
-    assert best is not None
     m = fit(train)
-    calib_coef, calib_intercept = calibrate(train, ablated_weight)
+    calib_coef, calib_intercept = calibrate(train, ablated_weight, public_weight)
     m = with_(m, calib_coef=calib_coef, calib_intercept=calib_intercept, threshold=best["threshold"], span_threshold=span_threshold)
-    val = [it for _, part in folds for it in part if not it.ablated]
+    val = [it for _, part in folds for it in part if not it.ablated and not it.public]
     weights = {
         "features": list(rank.FEATURE_NAMES),
         "sentence": {"coef": [round(float(c), 6) for c in m.sentence_coef], "intercept": round(m.sentence_intercept, 6)},
@@ -338,20 +374,22 @@ def main(argv: list[str] | None = None) -> int:
         "fit": {
             "script": "bench/fit_ranker.py",
             "model": "two logistic regressions (sentence; span given a right sentence), C=1, questions weighted equally",
-            "train_questions": sum(not it.ablated for it in train),
+            "train_questions": sum(not it.ablated and not it.public for it in train),
+            "public_questions": sum(it.public for it in train),
             "asked_without_their_article": sum(it.ablated for it in train),
             "train_candidates": sum(len(it.cands) for it in train),
             "validation": "4-fold cross-fitting: each question decided by models fitted without it",
             "validation_questions": len(val),
             "ablated_weight": ablated_weight,
-            "ablated_weight_curve": weight_rows,
+            "public_weight": public_weight,
+            "weight_curve": weight_rows,
             "sets": sorted({it.set for it in items}),
             "threshold_curve": rows,
             "span_threshold_curve": [{"span_threshold": st, "short_right": n} for n, _, st in span_rows],
         },
     }
     args.out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    print(f"wrote {args.out}: {sum(not it.ablated for it in train)} training questions, threshold {best['threshold']} on {len(val)} validation")
+    print(f"wrote {args.out}: {sum(not it.ablated and not it.public for it in train)} training questions, threshold {best['threshold']} on {len(val)} validation")
     for part in ("sentence", "span"):
         coef = weights[part]["coef"]
         top = sorted(zip(rank.FEATURE_NAMES, coef, strict=True), key=lambda t: -abs(t[1]))[:8]
