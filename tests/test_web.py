@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -395,3 +396,61 @@ def test_an_empty_installation_starts_and_takes_its_first_upload(tmp_path: Path)
     finally:
         server.should_exit = True  # type: ignore[attr-defined]
         thread.join(timeout=10)  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_sigterm_during_an_upload_stops_its_ingest_and_keeps_the_index(tmp_path: Path) -> None:
+    """``bulletin-bot web`` in a child process: SIGTERM while an upload is being embedded."""
+    prebuilt("seed", [SEED], tmp_path)
+    store = WebStore(tmp_path / "index" / WEB_FILE)
+    token = store.add_token("oa", "admin")
+    current = (tmp_path / "index" / "CURRENT").read_text()
+    # A long issue of text no vector cache has seen: its embedding takes far longer than the test waits.
+    lines = SEED.read_text("utf-8").splitlines()
+    body = "\n".join(f"{line}（第{n}遍）" if len(line) > 30 else line for n in range(12) for line in lines)
+    big = body.encode()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "BULLETIN_INDEX_DIR": str(tmp_path / "index"), "BULLETIN_CORPUS_DIR": str(tmp_path / "corpus")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bulletin_bot.cli", "web", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    headers = {"authorization": f"Bearer {token}"}
+    result: dict[str, object] = {}
+
+    def upload() -> None:
+        try:
+            with httpx.Client(base_url=url, headers=headers, timeout=120) as c:
+                result["response"] = c.post("/api/issues", files={"file": ("big.txt", big, "text/plain")})
+        except httpx.HTTPError as exc:
+            result["error"] = exc
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until the server answers
+            try:
+                httpx.get(f"{url}/api/progress", headers=headers, timeout=5)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and child.poll() is None
+                time.sleep(0.1)
+        sender = threading.Thread(target=upload)
+        sender.start()
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{url}/api/progress", headers=headers, timeout=5).json().get("stage") != "embed":
+            assert time.monotonic() < deadline and sender.is_alive(), getattr(result.get("response"), "text", result)
+            time.sleep(0.1)
+        stopped = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=30)
+        took = time.monotonic() - stopped
+        sender.join(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert took < 10, f"the server took {took:.1f}s to stop"
+    assert "Traceback" not in stderr
+    assert (tmp_path / "index" / "CURRENT").read_text() == current  # the index as it was
+    assert not (tmp_path / "corpus" / "big.txt").exists()  # and no half-ingested file in the corpus

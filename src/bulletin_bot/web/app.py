@@ -377,12 +377,19 @@ def check_bind(host: str, state_store: WebStore, web: WebSettings) -> None:
 def _server(app: FastAPI, host: str, port: int) -> Any:
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # uvicorn waits for open requests before it stops, and an upload's request lasts as long as
+            # its ingest: stop the ingest first (within a second, the index and corpus as they were).
+            app.state.web.assistant.cancel()
+            super().handle_exit(sig, frame)
+
     config = uvicorn.Config(
         # Forwarded headers are read by api.py itself, only from trusted proxies: uvicorn's own rewriting
         # would hide the proxy's address, which the SSO header check needs.
         app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False, timeout_keep_alive=30,
     )
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def _prepare(settings: Settings, host: str, assistant: Assistant | None) -> FastAPI:
