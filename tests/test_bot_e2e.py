@@ -79,9 +79,11 @@ async def start_bot(fake_api: FakeBotAPI, library: Assistant, tmp_path: Path) ->
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
         running.append(app)
+        RUNNING.append(app)
         return app
 
     yield start
+    RUNNING.clear()
     for app in running:
         assert app.updater is not None
         await app.updater.stop()
@@ -102,9 +104,30 @@ def last_text(fake: FakeBotAPI, chat_id: int) -> str:
     return str(messages[-1]["text"]) if messages else ""
 
 
-async def quiet(fake: FakeBotAPI, seconds: float = 0.5) -> None:
-    """Let in-flight handlers finish, so a test can assert that nothing more was sent."""
-    await asyncio.sleep(seconds)
+RUNNING: list[Application] = []  # the bots start_bot started in the current test (for quiet())
+
+
+def _busy(app: Application) -> bool:
+    delivery = app.bot.rate_limiter  # calls waiting for a retry, a 429 pause or their turn
+    return (
+        not app.update_queue.empty()
+        or app.update_processor.current_concurrent_updates > 0
+        or getattr(delivery, "waiting", 0) > 0
+    )
+
+
+async def quiet(fake: FakeBotAPI, timeout: float = 60) -> None:
+    """Wait until the bot has fetched and handled every update and no call waits to be sent, so a test
+    can assert that nothing more was sent (a condition, not a guessed pause)."""
+    assert RUNNING, "quiet() needs a bot started with start_bot"
+    deadline = time.monotonic() + timeout
+    calm = 0
+    while calm < 3:  # idle at three looks in a row, with turns of the event loop between them
+        idle = not fake.pending_updates() and not any(_busy(app) for app in RUNNING)
+        calm = calm + 1 if idle else 0
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot was still busy after {timeout}s\n{fake.summary()}")
+        await asyncio.sleep(0.02)
 
 
 def current_version(library: Assistant) -> str:
@@ -208,7 +231,7 @@ async def test_button_of_another_chat_shows_nothing(fake_api: FakeBotAPI, start_
     fake_api.press_button(2003, fake_api.last_bot_message(2003)["message_id"], qid)
     await fake_api.wait_for_async(lambda f: len(f.calls_to("answerCallbackQuery")) == 1)
     assert fake_api.calls_to("answerCallbackQuery")[0].params["text"].startswith("这条记录已失效")
-    await quiet(fake_api, 0.3)
+    await quiet(fake_api)
     assert len(fake_api.sent(2003)) == 1
 
 
