@@ -348,7 +348,8 @@ def test_serve_web_runs_the_bot_and_the_web_in_one_process(web: Server, fake_api
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        fake_api.wait_for(lambda f: bool(f.calls_to("getUpdates")), timeout=120)
+        # The bot's first long poll has reached the fake (a call is recorded only once it is answered).
+        fake_api.wait_for(lambda f: f.poll_generation > 0, timeout=120)
         with httpx.Client(base_url=url, headers={"authorization": f"Bearer {web.admin_token}"}, timeout=60) as c:
             before = c.get("/api/stats").json()["by_face"]
             assert c.post("/api/ask", json={"question": QUESTION}).json()["answered"]
