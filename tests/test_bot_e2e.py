@@ -36,7 +36,12 @@ from bulletin_bot.ingest.parse import parse_file
 from bulletin_bot.render import citation_text
 
 # PTB reads RetryAfter.retry_after while handling 429s, which warns about its int -> timedelta change.
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")]
+# One worker runs the module in order: its tests share one library (an upload, then its /remove).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning"),
+    pytest.mark.xdist_group("bot_e2e"),
+]
 
 ADMIN = 1001
 STAFF = 2002

@@ -42,7 +42,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-pytestmark = pytest.mark.slow
+# One worker runs the module in order: its tests share one site (the unanswered table shows an earlier test's question).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
 
 
 @dataclass
