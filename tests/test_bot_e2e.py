@@ -36,12 +36,8 @@ from bulletin_bot.ingest.parse import parse_file
 from bulletin_bot.render import citation_text
 
 # PTB reads RetryAfter.retry_after while handling 429s, which warns about its int -> timedelta change.
-# One worker runs the module in order: its tests share one library (an upload, then its /remove).
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning"),
-    pytest.mark.xdist_group("bot_e2e"),
-]
+# One worker runs this module in order (conftest.SERIAL_MODULES): its tests share one library.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")]
 
 ADMIN = 1001
 STAFF = 2002

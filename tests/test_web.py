@@ -56,9 +56,6 @@ def start(assistant: Assistant, web: WebSettings | None = None) -> tuple[object,
     return server, thread, f"http://127.0.0.1:{port}"
 
 
-# One worker runs the module in order: its tests share one server and index (uploads, removals).
-pytestmark = pytest.mark.xdist_group("web")
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server over its own index of the seed issue (tests here upload and remove issues)."""

@@ -42,8 +42,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-# One worker runs the module in order: its tests share one site (the unanswered table shows an earlier test's question).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_browser")]
+pytestmark = pytest.mark.slow  # one worker runs this module in order (conftest.SERIAL_MODULES): its tests share one site
 
 
 @dataclass
