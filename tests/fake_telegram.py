@@ -881,6 +881,12 @@ class FakeBotAPI:
         return messages[-1]
 
     @property
+    def offline(self) -> bool:
+        """True while an :meth:`outage` keeps the port closed."""
+        with self._lock:
+            return self._server is None and not self._stopping
+
+    @property
     def poll_generation(self) -> int:
         """Grows with each ``getUpdates`` (and ``setWebhook``) that took over the long poll: a test waits
         for it to grow to know that its poll has reached the server and is waiting there."""
