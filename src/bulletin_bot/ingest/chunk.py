@@ -2,28 +2,65 @@
 
 from __future__ import annotations
 
-import re
-
 from ..model import Article, Bulletin, Chunk, Citation
 
 TARGET_CHARS = 200  # tuned on the dev questions: 150–250 all reach hit@1 1.0; 200 keeps context for spans
 MAX_CHARS = 320
-# A sentence ends at 。！？；… (with any closing quote) or at a paragraph break.
-_SENTENCE = re.compile(r"[^。！？；…!?;\n]*(?:[。！？；!?;]+|…+|\n|$)[”’」』）)]*")
+# A sentence ends at 。！？；… (with any closing quote) or at a paragraph break, but not inside a title
+# or a quotation: 《你好！旧时光》 and “加油！”的口号 are one sentence each.
+_ENDS = set("。！？；!?;…")
+_CLOSERS = set("”’」』）)")
+_PAIRS = {"《": "》", "「": "」", "『": "』", "“": "”", "（": "）", "(": ")", "〈": "〉"}
+_QUOTE_CLOSERS = set("”’」』")
+MAX_QUOTED = 150  # an opener without its closer (a broken quote) stops holding sentences together after this
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of ``text``; ends exclude a trailing newline."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while end > start and text[end - 1] == "\n":
-            end -= 1
-        while start < end and text[start] == "\n":
-            start += 1
-        if end > start:
-            spans.append((start, end))
+    spans: list[tuple[int, int]] = []
+    start, i, n = 0, 0, len(text)
+    stack: list[tuple[str, int]] = []  # open brackets and quotes: (the closer awaited, where opened)
+
+    def close(end: int) -> None:
+        s, e = start, end
+        while e > s and text[e - 1] == "\n":
+            e -= 1
+        while s < e and text[s] == "\n":
+            s += 1
+        if e > s:
+            spans.append((s, e))
+
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            close(i)
+            start, i, stack = i + 1, i + 1, []
+            continue
+        if stack and i - stack[-1][1] > MAX_QUOTED:
+            stack = []  # an opener never closed: the text after it is not a quotation
+        if ch in _PAIRS:
+            stack.append((_PAIRS[ch], i))
+        elif stack and ch == stack[-1][0]:
+            stack.pop()
+            # 「他说：“走吧！”」 ends after the quote; “加油！”的口号 and 《你好！》 do not end there.
+            if not stack and ch in _QUOTE_CLOSERS and text[i - 1] in _ENDS and _ends_after_quote(text, i + 1):
+                close(i + 1)
+                start = i + 1
+        elif ch in _ENDS and not stack:
+            j = i + 1
+            while j < n and (text[j] in _ENDS or text[j] in _CLOSERS):
+                j += 1
+            close(j)
+            start, i = j, j
+            continue
+        i += 1
+    close(n)
     return spans
+
+
+def _ends_after_quote(text: str, at: int) -> bool:
+    """After 「…！”」 a new sentence starts unless the text carries on (的口号, ，他说, 等)."""
+    return at >= len(text) or text[at] not in "的，,、：:；;。！？!?）)》」』和与及等为是地得了"
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:

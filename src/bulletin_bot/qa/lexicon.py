@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 LEXICON = Path(__file__).with_name("lexicon.toml")
@@ -44,6 +45,16 @@ class Lexicon:
     place_before: tuple[str, ...]
     place_events: tuple[str, ...]
     place_endings: tuple[str, ...]
+    latin_units: tuple[str, ...] = ()
+    range_marks: tuple[str, ...] = ()
+    place_verbs: tuple[str, ...] = ()
+    asked_place: dict[str, tuple[str, ...]] = field(default_factory=dict)  # country/province/city/origin/work
+    name_joints: tuple[str, ...] = ()
+    after_honorifics: tuple[str, ...] = ()
+    agent_verbs: tuple[str, ...] = ()
+    office_verbs: tuple[str, ...] = ()
+    office_endings: tuple[str, ...] = ()
+    alias_words: tuple[str, ...] = ()
 
     def synonyms(self, verb: str) -> tuple[str, ...]:
         """The verb and every word a bulletin may print for it (去 → 赴, 前往…)."""
@@ -81,4 +92,28 @@ def lexicon(path: Path = LEXICON) -> Lexicon:
         place_before=tuple(data["places"]["before"]),
         place_events=tuple(data["places"]["events"]),
         place_endings=tuple(data["places"]["endings"]),
+        latin_units=tuple(data["numbers"]["latin_units"]),
+        range_marks=tuple(data["numbers"]["range_marks"]),
+        place_verbs=tuple(data["where"]["place_verbs"]),
+        asked_place={
+            k.removeprefix("asked_"): tuple(v) for k, v in data["where"].items() if k.startswith("asked_")
+        },
+        name_joints=tuple(data["names"]["name_joints"]),
+        after_honorifics=tuple(data["names"]["after_honorifics"]),
+        agent_verbs=tuple(data["names"]["agent_verbs"]),
+        office_verbs=tuple(data["names"]["office_verbs"]),
+        office_endings=tuple(data["names"]["office_endings"]),
+        alias_words=tuple(data["what"]["alias_words"]),
     )
+
+
+@cache
+def gazetteer() -> dict[str, str]:
+    """Place name -> country | province | city | county | region (data/gazetteer.txt, from JioNLP)."""
+    text = files("bulletin_bot").joinpath("data/gazetteer.txt").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        kind, _, name = line.partition("\t")
+        if name and not line.startswith("#"):
+            out.setdefault(name.strip(), kind)
+    return out

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from ...model import Kind
-from ..lexicon import alternation, lexicon
+from ..lexicon import alternation, gazetteer, lexicon
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -111,6 +112,88 @@ def nearest(spans: list[Found], sentence: str, q: Question) -> list[Found]:
         return spans
     pos = m.start()
     return sorted(spans, key=lambda sp: min(abs(sp.start - pos), abs(sp.end - pos)))
+
+
+_OPEN, _CLOSE = "（(《“「『[", "）)》”」』]"
+
+
+def balanced(found: Found, sentence: str) -> Found:
+    """A span with no half of a bracket pair: 「莫克姆（Morecambe」 → 「莫克姆」, 「（今辽宁省」 → 「今辽宁省」."""
+    text, start = found.text, found.start
+    for _ in range(4):
+        depth, cut = 0, None
+        for i, ch in enumerate(text):
+            if ch in _OPEN:
+                if depth == 0:
+                    cut = i
+                depth += 1
+            elif ch in _CLOSE:
+                if depth == 0:  # a closer whose opener lies before the span: keep what follows it
+                    text, start = text[i + 1 :], start + i + 1
+                    break
+                depth -= 1
+        else:
+            if depth and cut is not None:
+                text = text[:cut]
+            break
+    stripped = text.strip("，。；、：:,. ")
+    start += text.find(stripped) if stripped else 0
+    if (stripped, start) == (found.text, found.start):
+        return found
+    return Found(stripped, start, start + len(stripped), found.quality)
+
+
+def without_parenthetical(found: Found) -> Found | None:
+    """The span without the gloss in brackets it ends with: 「迪吉脑儿（今辽宁省昌图县）」 → 「迪吉脑儿」."""
+    m = re.search(r"[（(][^（()）]*[)）]$", found.text)
+    if not m or m.start() < 2:
+        return None
+    return Found(found.text[: m.start()], found.start, found.start + m.start(), found.quality * 0.9)
+
+
+def places_in(sentence: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of gazetteer places (country, province, city, county, region), longest first."""
+    gaz = gazetteer()
+    out, i = [], 0
+    while i < len(sentence) - 1:
+        for length in range(min(9, len(sentence) - i), 1, -1):
+            kind = gaz.get(sentence[i : i + length])
+            if kind:
+                out.append((i, i + length, kind))
+                i += length
+                break
+        else:
+            i += 1
+    return out
+
+
+_QUESTION_STOP = set("的了在是有和与及吗呢什么谁哪里几多少何时候间怎么样为个啊吧？?，。！如何种些")
+MAX_CLAUSE = 60
+
+
+def clauses(q: Question, ctx: Context, quality: float = 0.2) -> list[Found]:
+    """The clauses of a sentence that shares the question's words, alone and two by two.
+
+    Open questions (为什么, 有什么作用, 怎样) are answered by a clause, not by a name: 「由于…」,
+    「用来抑制…」. Only sentences holding a third of the question's characters get them.
+    """
+    sentence = ctx.sentence
+    content = {c for c in q.text if "\u4e00" <= c <= "\u9fff" and c not in _QUESTION_STOP}
+    if not content or len(content & set(sentence)) < len(content) / 3:
+        return []
+    cuts = [0] + [m.end() for m in re.finditer(r"[，；：,;]", sentence)] + [len(sentence)]
+    pieces = [(a, b) for a, b in pairwise(cuts) if b > a]
+    out = []
+    for i, (a, _) in enumerate(pieces):
+        for j in (i, i + 1):
+            if j >= len(pieces):
+                continue
+            b = pieces[j][1]
+            text = sentence[a:b].strip("，；：,;。！？ ")
+            if 2 <= len(text) <= MAX_CLAUSE and len(text) < len(sentence.strip("。！？ ")):
+                start = a + sentence[a:b].find(text)
+                out.append(Found(text, start, start + len(text), quality))
+    return out
 
 
 def titles_re() -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found
+from .base import HAN, Context, Found, tagged
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -20,14 +20,31 @@ CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 _WH = r"多少|几|多大|多长|多高|多久|多远|多重|多深|多宽"
 
 
+VALUE = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?|[{CN_NUM}]+"  # 6,476 · 1750.33 · 两
+
+
 @cache
 def number_re() -> re.Pattern[str]:
+    """A count or measure: 12支, 约15至20厘米, 100米至2,800米, 5~32公里, 十多个, 30亿越南盾, 1.601 km²."""
     lex = lexicon()
-    value = rf"(?:\d+(?:\.\d+)?|[{CN_NUM}]+)"
+    unit = rf"(?:{alternation(lex.classifiers)}|%|％)"
+    latin = rf"\s?(?:{alternation(lex.latin_units)})(?![A-Za-z])"
+    scale = r"(?:多|余)?(?:万|千|百|亿)*(?:多|余)?"
+    marks = alternation(lex.range_marks)
     return re.compile(
-        rf"(?:{alternation(lex.number_prefixes)})?{value}(?:(?:到|至|-|～|~|—){value})?"
-        rf"(?:多|余)?(?:万|千|百|亿)?(?:多|余)?(?:{alternation(lex.classifiers)}|%|％)"
+        rf"(?:{alternation(lex.number_prefixes)})?(?:{VALUE}){scale}(?:{unit})?(?:(?:{marks})(?:{VALUE}))?{scale}"
+        rf"(?:{unit}|{latin})"
     )
+
+
+@cache
+def bare_re() -> re.Pattern[str]:
+    """A number printed with no unit (首集收视率为7.07, 出资5000万): a weaker candidate."""
+    marks = alternation(lexicon().range_marks)
+    return re.compile(rf"(?<![\d.,A-Za-z])(?:{VALUE})(?:万|千|百|亿)*(?:(?:{marks})(?:{VALUE})(?:万|千|百|亿)*)?(?![\d.,])")
+
+
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z]{0,7}-?\d+[A-Za-z0-9]*(?![A-Za-z0-9])")  # L5, A380, POWER6
 
 
 def parse(text: str, snap: Snapshot) -> Slots:
@@ -73,18 +90,28 @@ def compatible(asked: str | None, found: str) -> bool:
 
 def extract(q: Question, ctx: Context) -> list[Found]:
     sentence, slots = ctx.sentence, q.slots
+    ordinal = "第几" in q.text or "第多少" in q.text
+    duration = re.search(r"多长时间|多久|多少年|几年", q.text) is not None
     out = []
+    taken: list[tuple[int, int]] = []
     for m in number_re().finditer(sentence):
         text = m.group(0)
         digits = re.sub(rf"[^0-9{CN_NUM}]", "", text)
-        if not re.search(r"\d", digits) and (digits[:1] in "百千万亿" or text.endswith("年")):
+        if not digits:
+            continue
+        if not re.search(r"\d", digits) and (digits[:1] in "百千万亿" or (text.endswith("年") and not duration)):
             continue  # Chinese numerals are often words, not counts: 百年, 千家万户
-        if m.start() > 0 and sentence[m.start() - 1] == "第":
-            continue  # 第4次 is an ordinal, not a count
+        start, end = m.start(), m.end()
+        if start > 0 and sentence[start - 1] == "第":
+            if not ordinal:
+                continue  # 第4次 is an ordinal, not a count
+            start -= 1  # 「第几名」 is answered by 第3名
+        taken.append((start, end))
         quality = 0.5 if compatible(slots.classifier, _counter(text)) else 0.1
+        if ordinal:
+            quality = 0.8 if sentence[start] == "第" else 0.1
         if digits == "一" and not slots.classifier:
             quality = 0.15  # 一项, 一名: usually an article, not a count
-        start, end = m.start(), m.end()
         noun = slots.noun or ""
         if noun:
             if noun in sentence[end : end + len(noun) + 6] or noun in sentence[max(0, start - len(noun) - 6) : start]:
@@ -96,4 +123,54 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         if slots.classifier and text.endswith(slots.classifier):
             quality += 0.1
         out.append(Found(sentence[start:end], start, end, min(quality, 1.0)))
+        # 「每平方公里69670人」: a rate is printed with its 每-unit before the number.
+        per = re.search(rf"每(?:{alternation(lexicon().classifiers)})$", sentence[max(0, start - 6) : start])
+        if per:
+            s0 = start - len(per.group(0))
+            out.append(Found(sentence[s0:end], s0, end, min(quality, 1.0)))
+    out.extend(_runs(out, sentence))
+    for m in bare_re().finditer(sentence):
+        if any(s <= m.start() < e for s, e in taken) or re.match(r"[年月日号]", sentence[m.end() : m.end() + 1]):
+            continue
+        text = m.group(0)
+        if not re.search(r"\d", text) and len(text) < 2:
+            continue  # a lone 一 or 三 is a word more often than a number
+        out.append(Found(text, m.start(), m.end(), 0.2))
+        unit = _next_word(sentence, m.end(), ctx)
+        if unit:  # 30亿越南盾, 101发: a unit the lexicon does not list, read as jieba's next word
+            out.append(Found(text + unit, m.start(), m.end() + len(unit), 0.3))
+    if re.search(r"多少|几|号|代码|编号|型号|代号", q.text):
+        out.extend(Found(m.group(0), m.start(), m.end(), 0.3) for m in _CODE.finditer(sentence))
+    if re.search(r"比例|比率|比分|比数|比是", q.text):
+        out.extend(Found(m.group(0), m.start(), m.end(), 0.6) for m in re.finditer(r"\d+(?:\.\d+)?\s?[:：比]\s?\d+(?:\.\d+)?", sentence))
     return out
+
+
+def _runs(found: list[Found], sentence: str) -> list[Found]:
+    """Counts printed one after another (8个村、2个社区; 运动员9人，教练4人) answer 「几个村和社区」 together."""
+    ordered = sorted(found, key=lambda f: f.start)
+    out = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and re.fullmatch(r"[、和与及]|以及", sentence[ordered[j].end : ordered[j + 1].start]):
+            j += 1
+        if j > i:
+            a, b = ordered[i], ordered[j]
+            out.append(Found(sentence[a.start : b.end], a.start, b.end, min(a.quality, b.quality)))
+        i = j + 1
+    return out
+
+
+def _next_word(sentence: str, at: int, ctx: Context) -> str | None:
+    """The jieba word right after offset ``at`` when it is a short noun or measure word."""
+    pos = 0
+    for word, flag in tagged(sentence, ctx.snap):
+        if pos == at:
+            if 1 <= len(word) <= 3 and re.fullmatch(rf"[{HAN}]+", word) and flag[:1] in ("q", "n", "m"):
+                return word
+            return None
+        if pos > at:
+            return None
+        pos += len(word)
+    return None

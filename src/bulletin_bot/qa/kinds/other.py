@@ -1,4 +1,4 @@
-"""Questions with no wh-word (「万州区委常委会听取党史汇报」): the sentence itself is the answer."""
+"""Questions with no typed wh-word (「万州区委常委会听取党史汇报」, 「怎么死的」): the sentence or a clause of it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ...model import Kind
 from ..slots import Slots
-from .base import Context, Found
+from .base import Context, Found, clauses
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -20,4 +20,5 @@ def parse(text: str, snap: Snapshot) -> Slots:
 
 
 def extract(q: Question, ctx: Context) -> list[Found]:
-    return []
+    """「怎么死的」, 「有何新规定」: no typed span answers these, but a clause of the sentence may."""
+    return clauses(q, ctx)

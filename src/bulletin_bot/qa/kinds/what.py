@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found, anchor_regex, nearest
+from .base import HAN, Context, Found, anchor_regex, balanced, clauses, nearest
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -81,4 +81,16 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     for m in re.finditer(r"(?:荣获|获得|获评|被评为|授予|命名为|评为|表彰为|主题为|主题是|名为|是)([^，。；！？]{2,30})", sentence):
         if not any(f.start <= m.start(1) < f.end for f in out):
             out.append(Found(m.group(1), m.start(1), m.end(1), 0.35))
-    return out
+    # 「原名是什么」, 「俗名龙尖」, 「简称南宁二中」: another name of the thing.
+    asked_alias = re.search(alternation(lex.alias_words), q.text)
+    for m in re.finditer(rf"(?:{alternation(lex.alias_words)})(?:为|是|作|：|:)?([^，。；、（(]{{1,30}})", sentence):
+        same = asked_alias is not None and asked_alias.group(0) in m.group(0)
+        out.append(Found(m.group(1).strip("「」“”"), m.start(1), m.end(1), 0.9 if same else 0.4))
+        if same:
+            out.append(Found(m.group(0), m.start(), m.end(1), 0.6))  # 「俗名龙尖」 as the text prints it
+    # 「X，简称Y」 asked 「Y是什么的简称」: the name before the alias word.
+    if asked_alias:
+        for m in re.finditer(rf"([^，。；]{{2,30}})，(?:{alternation(lex.alias_words)})", sentence):
+            out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
+    out.extend(clauses(q, ctx))
+    return [balanced(f, sentence) for f in out]

@@ -55,4 +55,45 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = 0.25 * precision
         # The resolved value (with its year) is the answer; offsets mark what the sentence prints.
         out.append(Found(value, start, end, quality))
+    out.extend(printed(sentence))
+    if re.search(r"多长时间|多久|多少年|几年|多少天|几天|多少个月|几个月|多长", q.text):
+        from . import number  # 「有效期是多长时间」 is answered by a duration (二十年)
+
+        out.extend(number.extract(q, ctx))
+    return out
+
+
+_CN = "〇零一二三四五六七八九十百廿卅"
+_DAY = rf"(?:\d{{4}}年)?\d{{1,2}}月(?:\d{{1,2}}日)?|\d{{4}}年|[{_CN}]{{2,4}}年(?:[{_CN}]{{1,3}}月(?:[{_CN}]{{1,3}}日)?)?"
+_SPANS = [
+    # 一九六一年九月十日: a date in Chinese numerals
+    (re.compile(r"[〇零一二三四五六七八九]{4}年(?:[一二三四五六七八九十]{1,3}月(?:[一二三四五六七八九十]{1,3}[日号])?)?"), 0.8),
+    # 2009年9月27日-10月9日, 1984年10月7日至1985年9月29日: a period printed as one
+    (re.compile(rf"(?:{_DAY})\s?(?:-|－|–|—|～|~|至|到)\s?(?:{_DAY}|\d{{1,2}}日)"), 0.85),
+    # 1990年代以后, 二十世纪初期, 公元前三千年
+    (re.compile(rf"(?:公元前?)?(?:\d{{4}}|[{_CN}]{{2,4}})年代(?:初期|中期|末期|后期|以后|以前|初|中|末)?"), 0.6),
+    (re.compile(rf"(?:公元前?)?(?:\d{{1,2}}|[{_CN}]{{1,3}})世纪(?:\d{{2}}年代)?(?:初期|中期|末期|后期|前期|中叶|上半叶|下半叶|初|中|末)?"), 0.6),
+    (re.compile(rf"公元前?(?:\d{{1,4}}|[{_CN}]{{1,5}})年"), 0.6),
+    # 生殖季在2至4月, 花期1-3月, 盛花期为夏季
+    (re.compile(r"\d{1,2}\s?(?:-|－|～|~|至|到)\s?\d{1,2}月(?:[上中下]旬)?"), 0.6),
+    (re.compile(r"(?:早|晚|初|仲|暮|深)?[春夏秋冬](?:季|天|初|末)"), 0.45),
+    # 2010年法国网球公开赛后: a year and the event it dates
+    (re.compile(rf"\d{{4}}年[{HAN}A-Za-z]{{2,12}}?(?:以后|之后|以前|之前|期间|前后|后|前|时|中)"), 0.35),
+]
+# An era year glossed with the common era: 天正16年（1588年）, 明世宗嘉靖四十四年（1565年）.
+_ERA = re.compile(rf"(?:[{_CN}]{{1,4}}|\d{{1,3}}|元)年\s?[（(](?:公元)?前?\d{{1,4}}年[）)]")
+_ERA_STOP = set("，。；、：于在至到从自是为及和与（(的")
+
+
+def printed(sentence: str) -> list[Found]:
+    """Time expressions the date patterns do not read, as printed: periods, eras, decades, seasons."""
+    out: list[Found] = []
+    for pattern, quality in _SPANS:
+        out.extend(Found(m.group(0), m.start(), m.end(), quality) for m in pattern.finditer(sentence))
+    for m in _ERA.finditer(sentence):
+        start = m.start()
+        while start > 0 and m.start() - start < 8 and re.match(rf"[{HAN}]", sentence[start - 1]) and sentence[start - 1] not in _ERA_STOP:
+            start -= 1
+        if start < m.start():
+            out.append(Found(sentence[start : m.end()], start, m.end(), 0.85))
     return out

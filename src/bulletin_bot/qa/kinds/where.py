@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found
+from .base import HAN, Context, Found, balanced, places_in, tagged, without_parenthetical, word_bounds
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -28,11 +28,20 @@ def parse(text: str, snap: Snapshot) -> Slots:
     return Slots(anchor=anchor)
 
 
+def asked(text: str) -> str | None:
+    """What kind of place the question asks for: country, province, city, origin (X人) or work (《》)."""
+    for kind, words in lexicon().asked_place.items():
+        if re.search(alternation(words), text):
+            return kind
+    return None
+
+
 def extract(q: Question, ctx: Context) -> list[Found]:
     lex = lexicon()
     sentence = ctx.sentence
     before = alternation(lex.place_before)
     events = alternation(lex.place_events)
+    wanted = asked(q.text)
     out: list[Found] = []
     for m in re.finditer(rf"(?:{before})([^，。；在于]{{2,24}}?)(?:{events})", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
@@ -40,14 +49,72 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
     for m in re.finditer(rf"(?:赴|到|前往|走进|来到)([{HAN}]{{2,12}}?(?:{alternation(lex.place_endings)}))", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
-    # 「李成栋是哪里人」: a place name printed before 人; a corpus place anywhere in the sentence.
+    # 「生于乌拉圭蒙得维的亚」, 「原产于巴西」, 「栖息在南亚的…」: the object of a place verb, whole and cut
+    # at its first 、/的 (the list or the noun it qualifies is often more than was asked).
+    verbs = list(lex.place_verbs) + list(q.anchors)
+    for m in re.finditer(rf"(?:{alternation(verbs)})(?:于|在|自|至|到)?", sentence):
+        tail = re.match(r"[^，。；！？：,;]{1,40}", sentence[m.end() :])
+        if not tail:
+            continue
+        text = tail.group(0)
+        out.append(Found(text, m.end(), m.end() + len(text), 0.55))
+        bounds = word_bounds(sentence, ctx.snap)
+        cut = next(
+            (c.start() for c in re.finditer(r"、|的|及|和|与|以及|之间|等", text)
+             if m.end() + c.start() in bounds and m.end() + c.end() in bounds),
+            len(text),
+        )  # only where the joint is a word of its own: 蒙得维的亚 keeps its 的
+        if 2 <= cut < len(text):
+            out.append(Found(text[:cut], m.end(), m.end() + cut, 0.6))
+    # 「李成栋是哪里人」: a place name printed before 人 (山西人), with and without the 人.
+    origin = wanted == "origin" or re.search(r"(?:哪里|哪儿|什么地方|何处|何地)的?人", q.text)
     for m in re.finditer(rf"([{HAN}]{{2,8}}?(?:{alternation(lex.place_endings)}|))人(?=[，。；、）)]|$)", sentence):
-        if re.search(r"哪里人|什么地方人", q.text) and len(m.group(1)) >= 2:
+        if origin and len(m.group(1)) >= 2:
             out.append(Found(m.group(1), m.start(1), m.end(1), 0.8))
+            out.append(Found(m.group(0), m.start(1), m.end(), 0.8))
+    # Known places (a country, province or city list, and the corpus's own places): a run of adjacent
+    # ones is one place (美国德克萨斯州); the one of the asked type scores higher (哪个国家 → 美国).
+    places = places_in(sentence)
+    run: list[tuple[int, int, str]] = []
+    for start, end, kind in places + [(10**9, 10**9, "")]:
+        if run and start != run[-1][1]:
+            if len(run) > 1:
+                out.append(Found(sentence[run[0][0] : run[-1][1]], run[0][0], run[-1][1], 0.6))
+            run = []
+        if kind:
+            run.append((start, end, kind))
+            name = sentence[start:end]
+            if name in q.text:
+                continue
+            quality = 0.85 if wanted == kind else 0.5 if wanted in (None, "origin") else 0.3
+            out.append(Found(name, start, end, quality))
+            if origin and sentence[end : end + 1] == "人":
+                out.append(Found(name + "人", start, end + 1, 0.85))
     terms = ctx.snap.terms
     for i in range(len(sentence)):
         for j in range(i + 2, min(len(sentence), i + 8) + 1):
             term = sentence[i:j]
             if terms.get(term) == "place" and term not in q.text:
                 out.append(Found(term, i, j, 0.4))
-    return out
+    pos = 0
+    for word, flag in tagged(sentence, ctx.snap):
+        if flag == "ns" and len(word) >= 2 and word not in q.text:
+            out.append(Found(word, pos, pos + len(word), 0.35))
+        pos += len(word)
+    if wanted == "work":
+        # 「在哪部电影中首度担当女主角」 asks for a title, not a place.
+        out.extend(Found(m.group(0), m.start(), m.end(), 0.8) for m in re.finditer(r"《[^《》]{1,60}》", sentence))
+    return _tidy(out, sentence)
+
+
+def _tidy(found: list[Found], sentence: str) -> list[Found]:
+    """Whole brackets only, and each span once more without the gloss it ends with (迪吉脑儿（今…）)."""
+    out: dict[tuple[int, int], Found] = {}
+    for f in found:
+        f = balanced(f, sentence)
+        if len(f.text) < 1:
+            continue
+        for g in (f, without_parenthetical(f)):
+            if g is not None and (g.start, g.end) not in out or (g is not None and g.quality > out[(g.start, g.end)].quality):
+                out[(g.start, g.end)] = g
+    return list(out.values())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found, tagged, titles_re
+from .base import HAN, Context, Found, balanced, tagged, titles_re, word_bounds
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -56,18 +56,16 @@ def clip_name(sentence: str, start: int) -> str | None:
     for length in (3, 2):
         name = sentence[start : start + length]
         rest = sentence[start + length : start + length + 2]
-        if len(name) == length and re.fullmatch(rf"[{HAN}]{{{length}}}", name) and (
-            not rest or stop.match(rest) or not re.match(rf"[{HAN}]", rest[0])
-        ):
-            if not stop.search(name):
-                return name
+        ends = not rest or stop.match(rest) or not re.match(rf"[{HAN}]", rest[0]) or rest in lexicon().after_honorifics
+        if len(name) == length and re.fullmatch(rf"[{HAN}]{{{length}}}", name) and ends and not stop.search(name):
+            return name
     return None
 
 
 def person_spans(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
     """Names in a sentence: after a title (区委书记王俊), known from the corpus, or tagged by jieba."""
     spans: dict[int, tuple[int, int, str]] = {}
-    for m in re.finditer(rf"(?:{titles_re()})([{HAN}]{{2,3}})", sentence):
+    for m in re.finditer(rf"(?:{titles_re()})(?:为|是)?([{HAN}]{{2,3}})", sentence):  # 现任校长为阮爱馨
         name = clip_name(sentence, m.start(1))
         if name:
             spans[m.start(1)] = (m.start(1), m.start(1) + len(name), name)
@@ -108,10 +106,12 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     if slots.role and not re.fullmatch(titles_re(), slots.role):
         # A role the question names (烈士, 宣讲员): the name printed right after it.
         for m in re.finditer(re.escape(slots.role), sentence):
-            name = clip_name(sentence, m.end())
+            at = m.end() + (1 if sentence[m.end() : m.end() + 1] in ("为", "是") else 0)  # 现任校长为阮爱馨
+            name = clip_name(sentence, at)
             if name:
-                found.append((m.end(), m.end() + len(name), name))
+                found.append((at, at + len(name), name))
     out = []
+    found += [(s_, e_, n_) for s_, e_, n_ in foreign_names(sentence, ctx.snap) if (s_, e_, n_) not in found]
     for start, end, name in dict.fromkeys(found):
         if name in q.text:
             continue  # the question's own names are not its answer
@@ -130,4 +130,115 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         elif re.search(rf"(?:{titles_re()})$", before):
             quality = 0.7
         out.append(Found(name, start, end, quality))
+        honour = re.match(alternation(lexicon().after_honorifics), sentence[end:])
+        if honour:  # 「阮爱馨女士」: the answer may carry the honorific
+            out.append(Found(name + honour.group(0), start, end + len(honour.group(0)), quality * 0.9))
+    out.extend(_name_lists(out, sentence))
+    out.extend(agents(q, ctx))
+    if re.search(r"职务|职位|官职|头衔|身份|担任什么|任什么", q.text):
+        out.extend(offices(sentence))
+    return [balanced(f, sentence) for f in out]
+
+
+def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
+    """Transliterated names (保罗·塞里诺, 伊丽莎白·克伦贝格尔-乔西), Latin names (Kampon Tansacha) and
+    names jieba tags that start with no common surname (拔都, 莱佛士)."""
+    lex = lexicon()
+    joints = alternation(lex.name_joints)
+    stop = _stop()
+    bounds = word_bounds(sentence, snap)
+    out: list[tuple[int, int, str]] = []
+    for m in re.finditer(rf"[{HAN}]+(?:(?:{joints})[{HAN}]+)+", sentence):
+        if not re.search(r"[·•・‧]", m.group(0)):
+            continue  # a hyphen alone joins ranges and roads (居銮-峇株巴辖路), not names
+        parts = [(p.start() + m.start(), p.end() + m.start()) for p in re.finditer(rf"[{HAN}]+", m.group(0))]
+        name_start: int | None = None
+        for k, (ps, pe) in enumerate(parts):
+            last = k == len(parts) - 1 or pe - ps > 6  # a long part ends one name (…的父亲皮埃尔)
+            if name_start is None:
+                name_start = _name_head(sentence, ps, pe, bounds)
+            if last:
+                cut = stop.search(sentence, ps, pe)
+                end = cut.start() if cut else pe
+                end = min(end, next((i for i in range(ps, pe) if sentence[i] in _NAME_ENDS), pe), ps + 6)
+                if k > 0 and end > ps and name_start < ps:
+                    out.append((name_start, end, sentence[name_start:end]))
+                name_start = _name_head(sentence, ps, pe, bounds) if k < len(parts) - 1 else None
+    for m in re.finditer(r"(?<![A-Za-z])[A-Z][a-zA-Z.'-]+(?: (?:[A-Z][a-zA-Z.'-]*|and|of|de|da|van|von|der|du|la|le))+", sentence):
+        out.append((m.start(), m.end(), m.group(0).rstrip(" ")))
+    pos = 0
+    for word, flag in tagged(sentence, snap):
+        if (
+            flag in ("nr", "nrt", "nrfg")
+            and 2 <= len(word) <= 4
+            and word[0] not in lex.surnames
+            and (snap.terms.get(word) == "person" or not snap.tokenizer.is_common_word(word))  # 光荣 is no name
+        ):
+            out.append((pos, pos + len(word), word))
+        pos += len(word)
+    return out
+
+
+# Characters that end a transliterated name's last part or start none (…·特鲁多去世, 由伊恩·法兰明).
+_NAME_ENDS = set("所于饰是的率去死逝在和与及等为被将把说曾也都已就任向从对以由")
+
+
+def _name_head(sentence: str, start: int, end: int, bounds: set[int]) -> int:
+    """Where a transliterated given name starts inside the Han run before its 「·」: at most four
+    characters back, at a word boundary (现任总理贾斯汀·特鲁多 → 贾斯汀)."""
+    at = end - min(2, end - start)
+    for length in range(min(4, end - start), 1, -1):
+        if end - length in bounds or length == end - start:
+            at = end - length
+            break
+    while at < end - 1 and sentence[at] in _NAME_ENDS:
+        at += 1
+    return at
+
+
+def _name_lists(found: list[Found], sentence: str) -> list[Found]:
+    """Names printed as a list (潘志文、张玛莉、林嘉华; 周恩来与金日成) answer 「谁主演/双方代表是谁」 together."""
+    ordered = sorted({(f.start, f.end): f for f in found}.values(), key=lambda f: f.start)
+    out, i = [], 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and re.fullmatch(r"[、和与及]|以及|和|，", sentence[ordered[j].end : ordered[j + 1].start]):
+            j += 1
+        if j > i:
+            a, b = ordered[i], ordered[j]
+            out.append(Found(sentence[a.start : b.end], a.start, b.end, 0.6))
+        i = j + 1
+    return out
+
+
+def agents(q: Question, ctx: Context) -> list[Found]:
+    """Who did the asked act: 「由X（所）创作」, 「被X所杀」, or the words just before the asked verb."""
+    lex = lexicon()
+    sentence = ctx.sentence
+    verbs = list(lex.agent_verbs) + list(q.anchors)
+    out = []
+    for m in re.finditer(rf"(?:由|被|经由|经)([^，。；！？由被]{{2,30}}?)(?:所|来|负责|共同|亲自|于[^，。；]{{2,12}})?(?:{alternation(verbs)})", sentence):
+        out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
+    if q.anchors:
+        for m in re.finditer(alternation(q.anchors), sentence):
+            head = re.split(r"[，。；！？：]", sentence[: m.start()])[-1]
+            head = re.sub(r"^(?:在|于|自|从)?(?:\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?|[^，]{0,6}(?:时|后|前|期间))，?", "", head)
+            if 2 <= len(head) <= 24 and head not in q.text:
+                out.append(Found(head, m.start() - len(head), m.start(), 0.45))
+    return out
+
+
+def offices(sentence: str) -> list[Found]:
+    """「担任什么职务」: the office after 任/担任/当选 up to the next comma, and cut after its title."""
+    lex = lexicon()
+    out = []
+    ends = alternation(lex.office_endings)
+    for m in re.finditer(rf"(?:{alternation(lex.office_verbs)})([^，。；！？（(]{{2,30}})", sentence):
+        text = m.group(1)
+        out.append(Found(text, m.start(1), m.end(1), 0.6))
+        last = None
+        for e in re.finditer(ends, text):
+            last = e
+        if last and last.end() < len(text):
+            out.append(Found(text[: last.end()], m.start(1), m.start(1) + last.end(), 0.7))
     return out

@@ -1,0 +1,169 @@
+"""Typed-span extraction, one mechanism per test, on small sentences with real jieba."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bulletin_bot.index.sparse import Tokenizer
+from bulletin_bot.ingest.chunk import sentences
+from bulletin_bot.model import Kind
+from bulletin_bot.qa.kinds import module_for
+from bulletin_bot.qa.kinds.base import Context, Found, balanced, places_in
+from bulletin_bot.qa.lexicon import gazetteer, lexicon
+from bulletin_bot.qa.question import question_kind
+
+
+@pytest.fixture(scope="module")
+def snap() -> SimpleNamespace:
+    return SimpleNamespace(tokenizer=Tokenizer({}), terms={})
+
+
+def spans(question: str, sentence: str, snap: SimpleNamespace, kind: Kind | None = None) -> set[str]:
+    kind = kind or question_kind(question)
+    module = module_for(kind)
+    slots = module.parse(question, snap)
+    q = SimpleNamespace(
+        text=question, kind=kind, slots=slots, anchors=lexicon().synonyms(slots.anchor) if slots.anchor else ()
+    )
+    return {f.text for f in module.extract(q, Context(sentence, sentence, "2017-03-02", False, snap))}
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+
+def split(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentences(text)]
+
+
+def test_a_title_or_quotation_holding_an_exclamation_is_not_split() -> None:
+    assert split("他主演了《你好！旧时光》。后来去了北京。") == ["他主演了《你好！旧时光》。", "后来去了北京。"]
+    assert split("口号是“加油！”的意思。第二句。") == ["口号是“加油！”的意思。", "第二句。"]
+    assert split("书名叫「再见。」的那本书很好。") == ["书名叫「再见。」的那本书很好。"]
+
+
+def test_a_quotation_that_ends_a_sentence_still_ends_it() -> None:
+    assert split("他说：“我们走吧！”大家都笑了。") == ["他说：“我们走吧！”", "大家都笑了。"]
+    assert split("第一句。\n第二句！第三句？") == ["第一句。", "第二句！", "第三句？"]
+
+
+def test_an_unclosed_bracket_stops_holding_sentences_together() -> None:
+    text = "没有闭合的《书名" + "很长" * 100 + "。下一句。"
+    assert split(text)[-1] == "下一句。"
+
+
+# --- number ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("每窝产几枚卵？", "雌鸟每窝产两到三枚卵。", "两到三枚"),
+        ("果实的长度约是多少厘米？", "非洲猴面包树的果实长约15至20厘米。", "约15至20厘米"),
+        ("生长在海拔多少米的地区？", "生长于海拔100米至2,800米的地区。", "100米至2,800米"),
+        ("巴黎第四区的土地面积是多少？", "该区土地面积1.601 km²，是巴黎市第三小的区。", "1.601 km²"),
+        ("乍都节公园的面积有多大？", "公园面积约为0.304平方公里。", "约为0.304平方公里"),
+        ("人口密度是多少？", "该街道的人口密度达到每平方公里69670人。", "每平方公里69670人"),
+        ("注册资本是多少？", "成立时最初的注册资本为30亿越南盾。", "30亿越南盾"),
+        ("获得第几名？", "最终他获得第3名。", "第3名"),
+        ("能容纳多少名观众？", "球场能容纳6,476名观众。", "6,476名观众"),
+        ("首集收视率是多少？", "首集收视率为7.07，其后回落。", "7.07"),
+        ("哪一节腰椎的编号是多少？", "最常受伤的是L5。", "L5"),
+        ("有几个村和社区？", "区划调整后为8个村、2个社区。", "8个村、2个"),
+    ],
+)
+def test_number_spans(question: str, sentence: str, expected: str, snap: SimpleNamespace) -> None:
+    assert expected in spans(question, sentence, snap, Kind.NUMBER)
+
+
+def test_an_ordinal_is_no_count_unless_asked(snap: SimpleNamespace) -> None:
+    assert "4次" not in spans("开了多少次会？", "这是第4次会议。", snap, Kind.NUMBER)
+
+
+# --- where ----------------------------------------------------------------------------------------
+
+
+def test_the_gazetteer_knows_countries_provinces_and_cities() -> None:
+    gaz = gazetteer()
+    assert gaz["美国"] == "country" and gaz["山西"] == "province" and gaz["胡志明市"] == "city"
+    assert [k for _, _, k in places_in("美国德克萨斯州北部")] == ["country", "province"]
+
+
+def test_which_country_is_answered_by_the_country(snap: SimpleNamespace) -> None:
+    assert question_kind("阿马里洛是哪个国家的城市") is Kind.WHERE
+    found = spans("阿马里洛是哪个国家的城市", "阿马里洛是美国德克萨斯州北部的一座城市。", snap)
+    assert {"美国", "美国德克萨斯州"} <= found
+
+
+def test_where_someone_is_from_is_a_place_and_people(snap: SimpleNamespace) -> None:
+    assert {"山西人", "山西"} <= spans("李成栋是哪里人", "李成栋，山西人，明末将领。", snap)
+    assert "新加坡人" in spans("潘嘉丽是哪儿的人？", "潘嘉丽，新加坡人，歌手。", snap, Kind.WHERE)
+
+
+def test_the_object_of_a_place_verb(snap: SimpleNamespace) -> None:
+    found = spans("苏佩维埃尔出生于哪里？", "苏佩维埃尔生于乌拉圭蒙得维的亚。", snap)
+    assert "乌拉圭蒙得维的亚" in found and "乌拉圭蒙得维" not in found  # 的 inside a name is no joint
+    assert "巴西" in spans("软枝黄蝉的原生地在哪里？", "为夹竹桃科黄蝉属植物，原生于巴西，现广植于热带地区。", snap)
+
+
+def test_a_place_span_keeps_whole_brackets(snap: SimpleNamespace) -> None:
+    found = spans(
+        "摩尔甘比足球俱乐部是哪个地方的足球俱乐部？",
+        "摩尔甘比足球俱乐部是位于英格兰西北兰开夏郡渡假小镇莫克姆（Morecambe）的足球俱乐部。",
+        snap,
+    )
+    assert "英格兰西北兰开夏郡渡假小镇莫克姆" in found
+    assert not any(f.count("（") != f.count("）") for f in found)
+    assert balanced(Found("莫克姆（Morecambe", 0, 13, 1.0), "").text == "莫克姆"
+
+
+def test_which_film_is_answered_by_a_title(snap: SimpleNamespace) -> None:
+    sentence = "在2013年9月上映的电影《第一次不是你》中，蒋家旻首度担当女主角。"
+    assert "《第一次不是你》" in spans("蒋家旻在哪部电影中首度担当女主角？", sentence, snap, Kind.WHERE)
+
+
+# --- who ------------------------------------------------------------------------------------------
+
+
+def test_transliterated_names_are_whole(snap: SimpleNamespace) -> None:
+    found = spans("总理贾斯汀·特鲁多的父亲是谁？", "现任总理贾斯汀·特鲁多的父亲皮埃尔·特鲁多去世。", snap, Kind.WHO)
+    assert "皮埃尔·特鲁多" in found and "皮埃尔·特鲁多去世" not in found
+    assert "伊恩·法兰明" in spans("占士·邦的创造者是谁？", "占士·邦是一个由伊恩·法兰明所创作的虚构人物。", snap)
+
+
+def test_the_agent_of_the_asked_act(snap: SimpleNamespace) -> None:
+    sentence = "神圣十月的动画系列是由Konami Digital Entertainment创作的。"
+    assert "Konami Digital Entertainment" in spans("《神圣十月》的动画系列是由谁创作的？", sentence, snap)
+    found = spans("鸟兽脚类的概念是由谁提出来的？", "在1988年，保罗·塞里诺（Paul Sereno）提出鸟兽脚类的概念。", snap)
+    assert "保罗·塞里诺" in found
+
+
+def test_names_listed_together_and_with_an_honorific(snap: SimpleNamespace) -> None:
+    assert "潘志文、张玛莉、林嘉华" in spans("《鳄鱼泪》是谁主演的？", "本剧由潘志文、张玛莉、林嘉华等领衔主演。", snap)
+    assert "阮爱馨女士" in spans("书院现任校长是谁？", "现任校长为阮爱馨女士。", snap, Kind.WHO)
+
+
+def test_an_office_asked_for(snap: SimpleNamespace) -> None:
+    found = spans("1998年6月至2000年4月，蒋巨峰担任什么职务？", "1998年6月至2000年4月任中共温州市委书记。", snap, Kind.WHO)
+    assert "中共温州市委书记" in found
+
+
+# --- when -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("李日华生于哪一年？", "李日华生于明世宗嘉靖四十四年（1565年），幼时聪敏。", "明世宗嘉靖四十四年（1565年）"),
+        ("渡川之战发生于什么时候？", "渡川之战发生于天正3年（1575年）。", "天正3年（1575年）"),
+        ("第二届比赛什么时候举行的？", "第二届比赛于2009年9月27日-10月9日举行。", "2009年9月27日-10月9日"),
+        ("什么时候互换批准书？", "双方代表于一九六一年九月十日在平壤互换批准书。", "一九六一年九月十日"),
+        ("街道什么时候开始改建？", "1990年代以后，街道开始彻底改建。", "1990年代以后"),
+        ("生殖季是什么时候？", "生殖季在2至4月。", "2至4月"),
+        ("盛花期是什么时候？", "花期为3-8月，盛花期为夏季。", "夏季"),
+        ("条约有效期是多长时间？", "条约有效期二十年。", "二十年"),
+    ],
+)
+def test_when_spans(question: str, sentence: str, expected: str, snap: SimpleNamespace) -> None:
+    assert expected in spans(question, sentence, snap, Kind.WHEN)
