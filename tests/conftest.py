@@ -48,6 +48,7 @@ SEED_CORPUS = REPO / "corpus"
 FIXTURES = TESTS / "fixtures"
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: absent with -p no:xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto`` (addopts): the whole suite on one worker more than there are cores, since about half of
     it waits on real time (the bot's fault tests: 15 s of 429s, 8 s of refused connections) rather than
@@ -65,6 +66,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 SERIAL_MODULES = frozenset({"test_bot_e2e.py", "test_web.py", "test_web_browser.py"})
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: absent with -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """xdist's loadscope with a unit per test, except one per module in SERIAL_MODULES (xdist's own
     ``xdist_group`` does not work with pytest 9: it rewrites ``item._nodeid``, which pytest no longer reads)."""
