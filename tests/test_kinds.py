@@ -167,3 +167,23 @@ def test_an_office_asked_for(snap: SimpleNamespace) -> None:
 )
 def test_when_spans(question: str, sentence: str, expected: str, snap: SimpleNamespace) -> None:
     assert expected in spans(question, sentence, snap, Kind.WHEN)
+
+
+# --- what and open questions ----------------------------------------------------------------------
+
+
+def test_another_name_of_the_thing(snap: SimpleNamespace) -> None:
+    sentence = "蓝线裸顶鲷，又称蓝线白鱼，俗名龙尖，为辐鳍鱼纲的其中一个种。"
+    found = spans("蓝线裸顶鲷的俗名是什么？", sentence, snap, Kind.WHAT)
+    assert {"龙尖", "俗名龙尖"} <= found
+    assert "广西壮族自治区南宁市第二中学" in spans(
+        "南宁二中是什么的简称？", "广西壮族自治区南宁市第二中学，简称南宁二中。", snap, Kind.WHAT
+    )
+
+
+def test_open_questions_get_the_clauses_of_a_sentence_about_them(snap: SimpleNamespace) -> None:
+    sentence = "但由于叔侄皆锋芒过露，排挤异己阴狠毒辣，引起时人的强烈反感。"
+    found = spans("为什么时人强烈反感高英叔侄？", sentence, snap, Kind.WHAT)
+    assert "由于叔侄皆锋芒过露，排挤异己阴狠毒辣" in found
+    assert spans("刘七是怎么死的？", "最后刘七中箭落水死，义军溃散。", snap, Kind.OTHER) >= {"最后刘七中箭落水死"}
+    assert not spans("刘七是怎么死的？", "天气很好，大家出门。", snap, Kind.OTHER)  # a sentence about something else

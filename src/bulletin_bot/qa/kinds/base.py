@@ -169,6 +169,8 @@ def places_in(sentence: str) -> list[tuple[int, int, str]]:
 
 _QUESTION_STOP = set("的了在是有和与及吗呢什么谁哪里几多少何时候间怎么样为个啊吧？?，。！如何种些")
 MAX_CLAUSE = 60
+_CONNECTIVE = re.compile(r"^(?:但是|然而|不过|此外|另外|同时|并且|而且|但|而|并|且|又|亦|也|则)")
+TYPED_CLAUSE = 0.1  # a clause competing with typed spans: the typed span should win when it is there
 
 
 def clauses(q: Question, ctx: Context, quality: float = 0.2) -> list[Found]:
@@ -190,6 +192,9 @@ def clauses(q: Question, ctx: Context, quality: float = 0.2) -> list[Found]:
                 continue
             b = pieces[j][1]
             text = sentence[a:b].strip("，；：,;。！？ ")
+            lead = _CONNECTIVE.match(text)
+            if lead and len(text) - lead.end() >= 2:
+                text = text[lead.end() :]  # 「但由于…」 answers 「为什么」 from 由于 on
             if 2 <= len(text) <= MAX_CLAUSE and len(text) < len(sentence.strip("。！？ ")):
                 start = a + sentence[a:b].find(text)
                 out.append(Found(text, start, start + len(text), quality))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found, tagged
+from .base import HAN, TYPED_CLAUSE, Context, Found, clauses, tagged
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -91,7 +91,7 @@ def compatible(asked: str | None, found: str) -> bool:
 def extract(q: Question, ctx: Context) -> list[Found]:
     sentence, slots = ctx.sentence, q.slots
     ordinal = "第几" in q.text or "第多少" in q.text
-    duration = re.search(r"多长时间|多久|多少年|几年", q.text) is not None
+    duration = re.search(r"多长时间|多久|多少年|几年|多长", q.text) is not None
     out = []
     taken: list[tuple[int, int]] = []
     for m in number_re().finditer(sentence):
@@ -143,6 +143,11 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         out.extend(Found(m.group(0), m.start(), m.end(), 0.3) for m in _CODE.finditer(sentence))
     if re.search(r"比例|比率|比分|比数|比是", q.text):
         out.extend(Found(m.group(0), m.start(), m.end(), 0.6) for m in re.finditer(r"\d+(?:\.\d+)?\s?[:：比]\s?\d+(?:\.\d+)?", sentence))
+    if duration:
+        from .when import printed  # 「花期约是多久」: 1-3月
+
+        out.extend(printed(sentence))
+    out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「生长于海拔100米至2,800米的地区」 as annotators mark it
     return out
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...dates import DATE_PATTERNS, resolve_date
 from ...model import Kind
 from ..slots import Slots
-from .base import HAN, Context, Found, anchor_regex
+from .base import HAN, TYPED_CLAUSE, Context, Found, anchor_regex, clauses
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -60,6 +60,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         from . import number  # 「有效期是多长时间」 is answered by a duration (二十年)
 
         out.extend(number.extract(q, ctx))
+    out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「2017年3月5日大鲁阁草衙道店结束经营后」
     return out
 
 

@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found, balanced, places_in, tagged, without_parenthetical, word_bounds
+from .base import (
+    HAN,
+    TYPED_CLAUSE,
+    Context,
+    Found,
+    balanced,
+    clauses,
+    places_in,
+    tagged,
+    without_parenthetical,
+    word_bounds,
+)
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -104,6 +115,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     if wanted == "work":
         # 「在哪部电影中首度担当女主角」 asks for a title, not a place.
         out.extend(Found(m.group(0), m.start(), m.end(), 0.8) for m in re.finditer(r"《[^《》]{1,60}》", sentence))
+    out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「原生于巴西」, 「效力意大利中下游球会热那亚」
     return _tidy(out, sentence)
 
 

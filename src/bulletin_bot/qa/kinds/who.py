@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, Context, Found, balanced, tagged, titles_re, word_bounds
+from .base import HAN, TYPED_CLAUSE, Context, Found, balanced, clauses, tagged, titles_re, word_bounds
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -111,7 +111,12 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             if name:
                 found.append((at, at + len(name), name))
     out = []
-    found += [(s_, e_, n_) for s_, e_, n_ in foreign_names(sentence, ctx.snap) if (s_, e_, n_) not in found]
+    weak = set()  # jieba's guess alone, with no surname (育英小学 is tagged a name): a weaker candidate
+    for span in foreign_names(sentence, ctx.snap):
+        if span not in found:
+            found.append(span)
+            if not re.search(r"[·•・‧A-Za-z]", span[2]) and span[2][0] not in lexicon().surnames:
+                weak.add(span)
     for start, end, name in dict.fromkeys(found):
         if name in q.text:
             continue  # the question's own names are not its answer
@@ -129,6 +134,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = 0.95  # 「何远主持会议」 answers 「谁主持」
         elif re.search(rf"(?:{titles_re()})$", before):
             quality = 0.7
+        if (start, end, name) in weak:
+            quality *= 0.5
         out.append(Found(name, start, end, quality))
         honour = re.match(alternation(lexicon().after_honorifics), sentence[end:])
         if honour:  # 「阮爱馨女士」: the answer may carry the honorific
@@ -137,6 +144,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     out.extend(agents(q, ctx))
     if re.search(r"职务|职位|官职|头衔|身份|担任什么|任什么", q.text):
         out.extend(offices(sentence))
+    out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「研究人员认为狐蝠科是它们主要授粉者」
     return [balanced(f, sentence) for f in out]
 
 
@@ -173,6 +181,7 @@ def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
             and 2 <= len(word) <= 4
             and word[0] not in lex.surnames
             and (snap.terms.get(word) == "person" or not snap.tokenizer.is_common_word(word))  # 光荣 is no name
+            and not re.match(rf"(?:{alternation(lex.org_suffixes)}|小学|中学)", sentence[pos + len(word) :])  # 育英小学
         ):
             out.append((pos, pos + len(word), word))
         pos += len(word)
