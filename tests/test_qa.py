@@ -77,6 +77,9 @@ def test_spans_are_whole_words_and_numbers(seed_assistant: Assistant) -> None:
 def test_a_name_no_bulletin_prints_is_refused_as_a_fact(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("上海市委党史研究室主任是谁？")
     assert not answer.answered
+    for question in ("Smith是谁？", "<img src=x onerror=alert(1)>是谁？"):
+        answer = seed_assistant.ask(question)
+        assert not answer.answered and answer.decision == Decision.UNKNOWN_NAME, question
 
 
 def test_a_fact_the_article_does_not_print_is_refused_not_guessed(seed_assistant: Assistant) -> None:

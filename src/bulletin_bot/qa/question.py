@@ -222,6 +222,10 @@ def _names(text: str, snap: Snapshot) -> tuple[list[str], list[str], list[tuple[
                 fixes.append((word, near))
             else:
                 unknown.append(word)
+    # A Latin word no bulletin prints in any case (Smith是谁, PPT课件): named, and not there.
+    for word in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z0-9]+", text)):
+        if not any(_printed(snap, w) for w in {word, word.lower(), word.upper(), word.capitalize()}):
+            unknown.append(word)
     # 渝中区委书记: a district no bulletin mentions, though jieba does not tag it.
     for m in re.finditer(r"[区县市州](?=委|人大|政府|政协|党史|史志|档案|宣传部|组织部)", text):
         readings = [
