@@ -183,6 +183,7 @@ def clauses(q: Question, ctx: Context, quality: float = 0.2) -> list[Found]:
     content = {c for c in q.text if "\u4e00" <= c <= "\u9fff" and c not in _QUESTION_STOP}
     if not content or len(content & set(sentence)) < len(content) / 3:
         return []
+    pairs = {q.text[i : i + 2] for i in range(len(q.text) - 1) if set(q.text[i : i + 2]) <= content}
     cuts = [0] + [m.end() for m in re.finditer(r"[，；：,;]", sentence)] + [len(sentence)]
     pieces = [(a, b) for a, b in pairwise(cuts) if b > a]
     out = []
@@ -196,6 +197,8 @@ def clauses(q: Question, ctx: Context, quality: float = 0.2) -> list[Found]:
             if lead and len(text) - lead.end() >= 2:
                 text = text[lead.end() :]  # 「但由于…」 answers 「为什么」 from 由于 on
             if 2 <= len(text) <= MAX_CLAUSE and len(text) < len(sentence.strip("。！？ ")):
+                if quality <= TYPED_CLAUSE and not any(p in text for p in pairs):
+                    continue  # beside typed spans, only a clause that repeats the question's words (生长于海拔…)
                 start = a + sentence[a:b].find(text)
                 out.append(Found(text, start, start + len(text), quality))
     return out
