@@ -355,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         span_rows.append((n, -abs(st - 0.5), st))
     span_threshold = max(span_rows)[2]
+    # The curve was drawn with the default span cut; redraw it with the chosen one, as shipped.
+    rows = curve_cv([(with_(m_k, span_threshold=span_threshold), part) for m_k, part in folds])
+    best = next(r for r in rows if r["threshold"] == best["threshold"])
     train = [it for it in items if it.cands]
     m = fit(train)
     calib_coef, calib_intercept = calibrate(train, ablated_weight, public_weight)

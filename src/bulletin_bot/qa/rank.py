@@ -196,6 +196,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
     content = {c for c in q.text if re.match(rf"[{HAN}]", c) and c not in _CONTENT_STOP}
     verb = anchor_regex(q)
     anchor_chars = set(q.slots.anchor or "")
+    choice = "还是" in q.text  # 「是A还是B」: there the answer is one of the question's own words
     unseen_share = sum(w for t, w in q.weights.items() if len(t) >= 2 and t in q.unseen) / (sum(q.weights.values()) or 1.0)
     rows: list[tuple[Hit, str, int, int, Found | None, list[float]]] = []
     for hit, rank, neighbour in passages(hits, searcher):
@@ -254,8 +255,8 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
             for found, by_cloze in found_all:
                 if q.kind in (Kind.NUMBER, Kind.WHAT, Kind.LIST, Kind.WHERE):
                     found = snap_to_words(found, ctx)
-                if not found.text.strip():
-                    continue
+                if not found.text.strip() or (found.text in q.text and not choice):
+                    continue  # the question's own words (「2020年工作务虚会」 for 何时) answer nothing
                 best_quality = max(best_quality, found.quality)
                 near = bool(anchor_m) and (
                     abs(anchor_m.start() - found.end) <= 12 or abs(found.start - anchor_m.end()) <= 12
