@@ -34,6 +34,7 @@ def decide(q: Question, cands: list[Candidate], model: Model) -> Verdict:
     p = model.p_answer(cands) if best_plain else 0.0
     if best_plain is None or p < threshold:
         return Verdict(Decision.REFUSED, None, p, (), f"P(right) {p:.2f} is below the threshold {threshold:.2f}")
+
     # Spans of the sentences near the best compete on P(sentence)·P(span | sentence).
     spans = [c for c in cands if c.found is not None and c.p_sentence >= 0.5 * best_plain.p_sentence]
     best_span = max(spans, key=lambda c: c.score, default=None)
@@ -42,6 +43,11 @@ def decide(q: Question, cands: list[Candidate], model: Model) -> Verdict:
     else:
         # Confident about the sentence, not about a span in it: the sentence is the answer.
         chosen, decision = best_plain, Decision.SENTENCE
+    f = dict(chosen.named())
+    if f["overlap_article"] == 0.0 and f["char_overlap"] == 0.0:
+        # A fact, like a name no bulletin prints: the evidence shares not one word or character with
+        # the question (「火星基地何时建成」 → a date of another article), whatever its shape scores.
+        return Verdict(Decision.REFUSED, None, p, (), "the evidence shares no word with the question")
     notes = premise_notes(q, chosen)
     return Verdict(decision, chosen, p, notes, f"P(right) {p:.2f} ≥ {threshold:.2f}")
 
