@@ -164,7 +164,9 @@ async def test_question_is_answered_in_bold_with_quote_and_citation(
     assert any(e["type"] == "blockquote" for e in rendered["entities"])
     buttons = [b["text"] for b in rendered["reply_markup"]["inline_keyboard"][0]]
     assert buttons == ["📄 原文", "🔎 更多结果"]
-    assert fake_api.actions(STAFF) == ["typing"]
+    # "typing" at once, then again every 4.5 s while the answer is pending (a loaded machine is slow)
+    actions = fake_api.actions(STAFF)
+    assert actions and set(actions) == {"typing"}
 
 
 async def test_follow_ups_reuse_the_question_and_show_the_source(fake_api: FakeBotAPI, start_bot: StartBot) -> None:
