@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,17 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
+# One thread for the embedder and for BLAS: the query vectors, the features and the solvers' sums then
+# come out bit for bit the same on every run, whatever the machine's load (the product picks its
+# embedder threads by load, index/embed.py).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+if __name__ == "__main__" and os.environ.get("PYTHONHASHSEED") != "0":
+    # Set iteration order (and so the order of some sums) follows the string hash seed of the process.
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable, *sys.argv])
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
