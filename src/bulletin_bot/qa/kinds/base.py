@@ -241,3 +241,18 @@ def cloze(q: Question, ctx: Context) -> list[Found]:
         if out:
             break
     return out
+
+
+def join_runs(ordered: list[Found], sentence: str, joiner: str, quality: float | None = None) -> list[Found]:
+    """Spans printed one after another with only ``joiner`` between them (8个村、2个社区; 潘志文、张玛莉),
+    as one span each run. ``ordered`` is sorted by start; ``quality`` None takes the lower of the ends'."""
+    out, i = [], 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and re.fullmatch(joiner, sentence[ordered[j].end : ordered[j + 1].start]):
+            j += 1
+        if j > i:
+            a, z = ordered[i], ordered[j]
+            out.append(Found(sentence[a.start : z.end], a.start, z.end, min(a.quality, z.quality) if quality is None else quality))
+        i = j + 1
+    return out

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, TYPED_CLAUSE, Context, Found, clauses, tagged
+from .base import HAN, TYPED_CLAUSE, Context, Found, clauses, join_runs, tagged
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -153,18 +153,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
 
 def _runs(found: list[Found], sentence: str) -> list[Found]:
     """Counts printed one after another (8个村、2个社区; 运动员9人，教练4人) answer 「几个村和社区」 together."""
-    ordered = sorted(found, key=lambda f: f.start)
-    out = []
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and re.fullmatch(r"[、和与及]|以及", sentence[ordered[j].end : ordered[j + 1].start]):
-            j += 1
-        if j > i:
-            a, b = ordered[i], ordered[j]
-            out.append(Found(sentence[a.start : b.end], a.start, b.end, min(a.quality, b.quality)))
-        i = j + 1
-    return out
+    return join_runs(sorted(found, key=lambda f: f.start), sentence, r"[、和与及]|以及")
 
 
 def _next_word(sentence: str, at: int, ctx: Context) -> str | None:

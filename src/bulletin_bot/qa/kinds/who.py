@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
-from .base import HAN, TYPED_CLAUSE, Context, Found, balanced, clauses, tagged, titles_re, word_bounds
+from .base import (
+    HAN,
+    TYPED_CLAUSE,
+    Context,
+    Found,
+    balanced,
+    clauses,
+    join_runs,
+    tagged,
+    titles_re,
+    word_bounds,
+)
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -208,16 +219,7 @@ def _name_head(sentence: str, start: int, end: int, bounds: set[int]) -> int:
 def _name_lists(found: list[Found], sentence: str) -> list[Found]:
     """Names printed as a list (潘志文、张玛莉、林嘉华; 周恩来与金日成) answer 「谁主演/双方代表是谁」 together."""
     ordered = sorted({(f.start, f.end): f for f in found}.values(), key=lambda f: f.start)
-    out, i = [], 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and re.fullmatch(r"[、和与及]|以及|和|，", sentence[ordered[j].end : ordered[j + 1].start]):
-            j += 1
-        if j > i:
-            a, b = ordered[i], ordered[j]
-            out.append(Found(sentence[a.start : b.end], a.start, b.end, 0.6))
-        i = j + 1
-    return out
+    return join_runs(ordered, sentence, r"[、和与及]|以及|和|，", quality=0.6)
 
 
 def agents(q: Question, ctx: Context) -> list[Found]:
