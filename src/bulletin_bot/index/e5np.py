@@ -188,8 +188,8 @@ class E5Numpy:
 
         Windows of like length share a batch (little padding), and batches stay small: numpy's
         elementwise steps run at memory speed, so activations that fit in the cache took 8 chunks/s
-        a core where batches of 8,192 tokens took 2.4. ``threads`` batches run at once, each with
-        one BLAS thread (numpy lets go of the GIL in its loops)."""
+        a core where batches of 8,192 tokens took 2.4. ``threads`` batches run at once (numpy lets
+        go of the GIL in its loops)."""
         prefix = "query: " if is_query else "passage: "
         width = self.MAXP - 2
         windows: list[tuple[int, list[int]]] = []  # (text index, content ids of one window)
@@ -211,15 +211,18 @@ class E5Numpy:
         def run(batch: list[tuple[int, list[int]]]) -> tuple[list[tuple[int, list[int]]], np.ndarray]:
             return batch, self._forward([ids for _, ids in batch])
 
-        if threads > 1 and len(batches) > 1:
-            from concurrent.futures import ThreadPoolExecutor
+        from threadpoolctl import threadpool_limits
 
-            from threadpoolctl import threadpool_limits
+        # One BLAS thread always, not only beside our own threads: a multi-threaded product may sum in
+        # another order, and the same text should get the same vector on any machine (the fit relies on it).
+        with threadpool_limits(1, user_api="blas"):
+            if threads > 1 and len(batches) > 1:
+                from concurrent.futures import ThreadPoolExecutor
 
-            with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
-                results = list(pool.map(run, batches))
-        else:
-            results = [run(batch) for batch in batches]
+                with ThreadPoolExecutor(threads) as pool:
+                    results = list(pool.map(run, batches))
+            else:
+                results = [run(batch) for batch in batches]
         for batch, pooled in results:
             for (t, ids), vec in zip(batch, pooled):
                 weight = max(len(ids), 1)
