@@ -41,6 +41,9 @@ os.environ["NO_PROXY"] = "127.0.0.1,localhost"
         ("党史知识竞赛有多少人获奖？", "number"),
         ("九龙坡区有几项活动由区委党史研究室承办？", "number"),
         ("璧山党史工作有哪些特点？", "list"),
+        # 哪几 asks for the items: its 几 is part of the longer wh-word, not a count
+        ("座谈会上有哪几家单位发言？", "list"),
+        ("座谈会上有几家单位发言？", "number"),
         ("南川区出版了什么书？", "what"),
         ("课题获得几等奖？", "what"),
         ("宣讲活动叫什么名字？", "what"),

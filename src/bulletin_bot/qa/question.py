@@ -82,9 +82,17 @@ def question_kind(text: str) -> Kind:
     # 「市委宣传部副部长叫什么」, 「市委台办主任？」: a title asked for its holder.
     if re.search(rf"(?:{alternation(lex.titles)})(?:叫什么|是|[？。]|$)", text) and not re.search(r"多少|几|何时|什么时候|哪天", text):
         return Kind.WHO
+    # The first kind in order whose wh-word is not just part of a longer wh-word of another kind:
+    # 「哪几个环节」 asks for the items (哪几, a list), not for a count (its 几).
+    spans = {name: [m.span() for m in re.finditer(alternation(lex.kinds[name]), text)] for name in lex.kind_order}
     for name in lex.kind_order:
-        if re.search(alternation(lex.kinds[name]), text):
-            return Kind(name)
+        for s, e in spans[name]:
+            covered = any(
+                s2 <= s and e <= e2 and e2 - s2 > e - s
+                for other, found in spans.items() if other != name for s2, e2 in found
+            )
+            if not covered:
+                return Kind(name)
     return Kind.OTHER
 
 
