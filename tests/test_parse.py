@@ -396,3 +396,30 @@ def test_a_byline_under_the_title_is_no_paragraph_and_no_article_end(byline: str
     article = parse_lines(lines, "x.txt").sections[0].articles[0]
     assert article.title == "渝北区召开党史工作会议"
     assert article.paragraphs[0].startswith("6月3日") and article.source == "渝北区委党史研究室"
+
+
+TUNE_BULLETINS = FIXTURES / "blind" / "tune" / "bulletins"
+
+
+@pytest.mark.parametrize(
+    ("name", "sections"),
+    [
+        # 「本期要目」 with plain indented titles under each heading, a ──── rule after the masthead.
+        ("101_fenglin_xcgzjb_2022_06.txt", {"工作要闻": 3, "基层动态": 4}),
+        # 「本期导读」 with the heading and the first title on one line, ----- rules, （来源：…）.
+        ("302_shiquan_tyjrgzjb_2024_08.txt", {"重要会议": 2, "服务保障": 3, "典型风采": 2, "镇街动态": 2}),
+        # No contents at all, ════ rules around the masthead and the colophon.
+        ("301_yunxi_dagzjb_2019_11.txt", {"要闻速递": 4, "基层传真": 5, "工作交流": 1}),
+    ],
+)
+def test_contents_blocks_and_rules_are_layout_not_articles(name: str, sections: dict[str, int]) -> None:
+    b = parse_file(TUNE_BULLETINS / name)
+    got = {s.name: len(s.articles) for s in b.sections}
+    for section, count in sections.items():
+        assert got.get(section) == count, got
+    titles = [a.title for s in b.sections for a in s.articles]
+    assert "正文" not in got, got  # the contents were not read as an untitled first article
+    assert not any(re.search(r"[-─═]{3}", t) for t in titles), titles
+    assert len(titles) == len(set(titles)), titles  # no contents entry doubled as an article
+    # No title swallowed the next title: each is one line of the contents or the body.
+    assert all(len(t) <= 40 for t in titles), titles

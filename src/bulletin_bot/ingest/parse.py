@@ -33,6 +33,11 @@ NUMBER = re.compile(
 )
 MASTHEAD_NOISE = re.compile(r"^(?:[（(]?\s*内部(?:资料|刊物|参考)|注意保存|秘密|机密|密级|[（(]?\s*此件)")
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十]+[，、])")
+# A rule between masthead, contents and body (────, ═══, -----): layout, not text.
+RULE = re.compile(r"^[-─━═=＝—_～~·•*＊\s]{3,}$")
+# 「本期要目」, 「本期导读」, 「目　录」: a contents block whose entries are plain lines, not bullets.
+TOC_MARK = re.compile(r"^(?:本期要目|本期导读|本期目录|本期内容|目\s*录|要\s*目|导\s*读|内容提要)$")
+INLINE_HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】\s*(\S.*)$")
 TOC_PAGE = re.compile(r"[.·…．\s]*\d{1,3}\s*$")
 SUBTITLE = re.compile(r"^[—–－―─\-]{1,2}")
 MAX_TITLE_LINES = 4
@@ -77,9 +82,11 @@ def parse_file(
 
 
 def parse_lines(lines: list[Line], source_file: str) -> Bulletin:
-    lines = [replace(ln, text=ln.text.strip()) for ln in lines if ln.text.strip()]
+    lines = [replace(ln, text=ln.text.strip()) for ln in lines if ln.text.strip() and not RULE.match(ln.text.strip())]
     title, number, publisher, date, pos = _masthead(lines)
-    toc, pos = _toc(lines, pos)
+    toc, pos = _marked_toc(lines, pos)
+    if not toc:
+        toc, pos = _toc(lines, pos)
     body, distribution = _split_distribution(lines[pos:])
     sections = _sections(body, dict(toc))
     if not any(s.articles for s in sections):
@@ -194,6 +201,30 @@ def _toc(lines: list[Line], pos: int) -> tuple[list[tuple[str, tuple[str, ...]]]
     if not seen_bullet:
         return [], pos
     return [(name, tuple(squeeze(t) for t in titles)) for name, titles in toc], i
+
+
+def _marked_toc(lines: list[Line], pos: int) -> tuple[list[tuple[str, tuple[str, ...]]], int]:
+    """A contents block under 「本期要目」 whose titles are plain lines (indented, or after the
+    heading on its line: 「【重要会议】区双拥工作领导小组召开…」). It ends where the body repeats its
+    first heading; without that repeat it is not read as contents."""
+    if pos >= len(lines) or not TOC_MARK.match(nospace(lines[pos].text)):
+        return [], pos
+    toc: list[tuple[str, list[str]]] = []
+    for i in range(pos + 1, min(len(lines), pos + 80)):
+        text = squeeze(lines[i].text)
+        header, inline = HEADER.match(text), INLINE_HEADER.match(text)
+        name = header.group(1) if header else inline.group(1) if inline else None
+        if name is not None and toc and name == toc[0][0] and any(t for _, t in toc):
+            return [(n, tuple(squeeze(t) for t in ts)) for n, ts in toc], i
+        if header:
+            toc.append((name, []))
+        elif inline:
+            toc.append((name, [TOC_PAGE.sub("", inline.group(2))]))
+        elif toc:
+            toc[-1][1].append(TOC_PAGE.sub("", BULLET.sub("", text)))
+        else:
+            return [], pos
+    return [], pos
 
 
 def _continues_toc(lines: list[Line], i: int) -> bool:
