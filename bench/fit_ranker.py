@@ -62,6 +62,10 @@ TRAINING = [
     ("extra", FX / "qa_extra.jsonl", MULTI),
     ("unanswerable", FX / "qa_unanswerable.jsonl", MULTI),
     ("tune-other", FX / "blind" / "tune" / "other40.jsonl", [FX / "blind" / "tune" / "bulletins"]),
+    # 2026-12-02: three more sets by a helper that never saw the code, scored once before reading.
+    ("tune-cseed", FX / "blind" / "tune" / "cseed40.jsonl", SEED),
+    ("tune-c301", FX / "blind" / "tune" / "c301.jsonl", [FX / "blind" / "tune" / "bulletins"]),
+    ("tune-c302", FX / "blind" / "tune" / "c302.jsonl", [FX / "blind" / "tune" / "bulletins"]),
 ]
 SYNTH_ISSUES = 12
 ABLATED_WEIGHTS = (0.0, 0.25, 0.5, 1.0)  # tried by cross-fitting; the best is kept

@@ -187,3 +187,66 @@ def test_open_questions_get_the_clauses_of_a_sentence_about_them(snap: SimpleNam
     assert "由于叔侄皆锋芒过露，排挤异己阴狠毒辣" in found
     assert spans("刘七是怎么死的？", "最后刘七中箭落水死，义军溃散。", snap, Kind.OTHER) >= {"最后刘七中箭落水死"}
     assert not spans("刘七是怎么死的？", "天气很好，大家出门。", snap, Kind.OTHER)  # a sentence about something else
+
+
+# --- shapes found on fresh question sets (2026-12-02) ---------------------------------------------
+
+
+def found(question: str, sentence: str, snap: SimpleNamespace, kind: Kind | None = None) -> list[Found]:
+    kind = kind or question_kind(question)
+    module = module_for(kind)
+    slots = module.parse(question, snap)
+    q = SimpleNamespace(
+        text=question, kind=kind, slots=slots, entities=(),
+        anchors=lexicon().synonyms(slots.anchor) if slots.anchor else (),
+    )
+    return module.extract(q, Context(sentence, sentence, "2019-11-25", True, snap))
+
+
+def best(spans_: list[Found]) -> str:
+    return max(spans_, key=lambda f: f.quality).text
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        # The words that introduce a list and the count after it are not items.
+        ("活动分哪四个环节", "活动分为读党史、听党史、讲党史、答党史四个环节。", "读党史、听党史、讲党史、答党史"),
+        ("哪几家单位作了表态发言", "区退役军人事务局、区教育局、区人社局、汇川街道4家单位作了表态发言。",
+         "区退役军人事务局、区教育局、区人社局、汇川街道"),
+        # Quoted items printed one after another.
+        ("展览分了哪几个单元", "展览分为“建设起步”“改革春潮”“跨越发展”“奋进新时代”4个单元。",
+         "“建设起步”“改革春潮”“跨越发展”“奋进新时代”"),
+        # Items after a count and a colon.
+        ("“三个着力”是哪三个", "重点做到“三个着力”：着力推进数字化建设，着力筑牢安全防线，着力提升服务水平。",
+         "着力推进数字化建设，着力筑牢安全防线，着力提升服务水平"),
+    ],
+)
+def test_list_spans(question: str, sentence: str, expected: str, snap: SimpleNamespace) -> None:
+    assert best(found(question, sentence, snap, Kind.LIST)) == expected
+
+
+def test_a_list_with_as_many_items_as_asked_wins(snap: SimpleNamespace) -> None:
+    sentence = "会议明确了宣传、教育两项任务，要求做好征集、研究、编纂三项工作。"
+    assert best(found("要做好哪三项工作", sentence, snap, Kind.LIST)) == "征集、研究、编纂"
+
+
+def test_a_period_answers_from_when_to_when_and_a_day_does_not_answer_which_day(snap: SimpleNamespace) -> None:
+    sentence = "9月26日至10月31日，主题展览在县文化中心举办。"
+    assert best(found("展览从哪天办到哪天", sentence, snap, Kind.WHEN)) == "2019年9月26日至10月31日"
+    assert best(found("展览是哪天开幕的", sentence, snap, Kind.WHEN)) == "2019年9月26日"
+    # 「2024年全体会议」 dates the meeting's year, not its day.
+    year_only = found("全体会议是哪天开的", "区双拥工作领导小组召开2024年全体会议。", snap, Kind.WHEN)
+    assert all(f.quality <= 0.3 for f in year_only if f.text == "2024年")  # a day date scores 0.8 and more
+
+
+def test_a_persons_titles_answer_what_post_they_hold() -> None:
+    snap = SimpleNamespace(tokenizer=Tokenizer({}), terms={"宋明辉": "person"})
+    sentence = "推进会召开，区退役军人事务局党组书记、局长宋明辉出席会议。"
+    assert best(found("宋明辉是什么职务", sentence, snap)) == "区退役军人事务局党组书记、局长"
+
+
+def test_a_named_thing_is_the_quoted_name_with_the_asked_noun(snap: SimpleNamespace) -> None:
+    sentence = "2021年，周大勇回村创办“勇兵”生态养殖专业合作社，发展林下养殖。"
+    assert question_kind("周大勇办的合作社叫什么名字") is Kind.WHAT
+    assert "“勇兵”生态养殖专业合作社" in {f.text for f in found("周大勇办的合作社叫什么名字", sentence, snap)}

@@ -19,7 +19,7 @@ import numpy as np
 from ..ingest.chunk import sentences
 from ..model import Hit, Kind
 from .kinds import module_for
-from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words
+from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re
 
 if TYPE_CHECKING:
     from ..search import Searcher
@@ -53,11 +53,14 @@ FEATURES: dict[str, str] = {
     "position": "how far into its passage the sentence sits",
     "span_in_question": "the span repeats the question's own words: not new information",
     "span_length": "long spans are rarely a short answer",
+    "list_length": "the same for a list question, whose answer is long by nature",
     "noun_near_span": "the asked noun (党组织, 出版社) is printed next to the span",
     "span_has_noun": "the span ends in the asked noun's head (…出版社 for 哪家出版社): the type agrees",
     "window_overlap": "idf share of the question's words within ten characters of the span: which of several numbers",
     "near_overlap": "idf share of the question's words in the four characters beside the span (二等奖5名)",
     "cloze": "the span fills the gap between the question's own words around its wh-word",
+    "role_agrees": "share of the asked title (綦江区委书记 in 「綦江区委书记是谁」) printed right before the name: 万州区委书记莫恭明 is another's",
+    "adjacent": "how many of the question's own characters are printed right against the span (副主任|罗建波, 服务站|136个)",
     "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
 }
 # Question-level evidence of a missing fact: the same for every sentence of an article, so it tells
@@ -120,6 +123,7 @@ class Model:
 CALIBRATION = (
     "best_sentence_logit", "best_span_logit", "margin_logit", "best_overlap_article", "best_dense", "best_missing_word",
     "best_missing_known", "best_unseen_words", "best_entities_missing", "best_year_clash",
+    "best_sentence_span_quality", "best_span_adjacent", "best_span_role_agrees",
 )
 
 
@@ -131,11 +135,13 @@ def _logit(p: float) -> float:
 def question_features(cands: list[Candidate]) -> list[float]:
     plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
     if not plain:
-        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]
+        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     best = plain[0]
     second = plain[1].p_sentence if len(plain) > 1 else 1e-6
-    span = max((c.score for c in cands if c.found is not None), default=1e-6)
+    top_span = max((c for c in cands if c.found is not None), key=lambda c: c.score, default=None)
+    span = top_span.score if top_span else 1e-6
     f = dict(zip(FEATURE_NAMES, best.features, strict=True))
+    of_span = dict(zip(FEATURE_NAMES, top_span.features, strict=True)) if top_span else {"adjacent": 0.0, "role_agrees": 0.0}
     return [
         _logit(best.p_sentence),
         _logit(span),
@@ -147,6 +153,12 @@ def question_features(cands: list[Candidate]) -> list[float]:
         f["unseen_words"],
         f["entities_missing"],
         f["year_clash"],
+        # A typed question whose best sentence holds no span of the asked type (a date for 几点, 86名
+        # for 多少钱) is one the bulletin does not answer.
+        f["sentence_span_quality"],
+        of_span["adjacent"],
+        # 「綦江区委书记是谁」 answered by 万州区委书记莫恭明: the bulletins name another's holder.
+        of_span["role_agrees"],
     ]
 
 
@@ -162,8 +174,14 @@ def load(path: Path = WEIGHTS) -> Model:
         _coef(data["sentence"], names), float(data["sentence"]["intercept"]),
         _coef(data["span"], names), float(data["span"]["intercept"]),
         float(data["threshold"]), float(data["span_threshold"]),
-        np.array(data["calibration"]["coef"]), float(data["calibration"]["intercept"]),
+        _by_name(data["calibration"], CALIBRATION), float(data["calibration"]["intercept"]),
     )
+
+
+def _by_name(part: dict, names: tuple[str, ...]) -> np.ndarray:
+    """Coefficients in ``names`` order; a feature the weights do not know weighs nothing."""
+    fitted = dict(zip(part["features"], part["coef"], strict=True))
+    return np.array([fitted.get(n, 0.0) for n in names])
 
 
 def passages(hits: list[Hit], searcher: Searcher) -> list[tuple[Hit, int, bool]]:
@@ -197,6 +215,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
     verb = anchor_regex(q)
     anchor_chars = set(q.slots.anchor or "")
     choice = "还是" in q.text  # 「是A还是B」: there the answer is one of the question's own words
+    role = asked_role(q.text) if q.kind is Kind.WHO else None
     unseen_share = sum(w for t, w in q.weights.items() if len(t) >= 2 and t in q.unseen) / (sum(q.weights.values()) or 1.0)
     rows: list[tuple[Hit, str, int, int, Found | None, list[float]]] = []
     for hit, rank, neighbour in passages(hits, searcher):
@@ -247,9 +266,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
             if not article:
                 article = snap_article_text(snap, chunk)
             ctx = Context(sentence, article, c.issue_date, chunk.chunk_no == 0 and n == 0, snap)
-            found_all = [(f, False) for f in module.extract(q, ctx)]
-            if q.kind is not Kind.WHEN:
-                found_all += [(f, True) for f in cloze(q, ctx) if _fits(q.kind, f.text)]
+            found_all = _with_cloze(q, ctx, module.extract(q, ctx))
             span_rows = []
             best_quality = 0.0
             for found, by_cloze in found_all:
@@ -273,12 +290,16 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "span_quality": found.quality,
                     "anchor_near_span": float(near),
                     "span_in_question": float(repeated >= 0.8),
-                    "span_length": math.log1p(len(found.text)) / 4,
+                    # A list is long by nature: its length is a feature of its own.
+                    "span_length": 0.0 if q.kind is Kind.LIST else math.log1p(len(found.text)) / 4,
+                    "list_length": math.log1p(len(found.text)) / 4 if q.kind is Kind.LIST else 0.0,
                     "noun_near_span": float(bool(noun) and noun[-2:] in window),
                     "span_has_noun": float(len(noun) >= 2 and found.text.endswith(noun[-2:])),
                     "cloze": float(by_cloze),
                     "window_overlap": _share(outside, around),
                     "near_overlap": _share(outside, beside),
+                    "adjacent": adjacent(sentence, found.start, found.end, q.text),
+                    "role_agrees": role_agreement(sentence, found.start, role) if role else 1.0,
                 }
                 span_rows.append((hit, sentence, s, e, found, span))
             rows.append((hit, sentence, s, e, None, _vector({**base, "sentence_span_quality": best_quality}, None, q)))
@@ -307,6 +328,58 @@ def score(rows: list, model: Model) -> list[Candidate]:
         else:
             out.append(Candidate(h, sent, s, e, f, tuple(v), ps * float(p_span[i]), ps, float(p_span[i])))
     return out
+
+
+def _with_cloze(q: Question, ctx: Context, typed: list[Found]) -> list[tuple[Found, bool]]:
+    """The kind module's spans and the gap-filling ones, each flagged whether the gap confirms it.
+
+    A gap inside a typed span is the same answer cut short (「一行|4|人」 inside 「4人」): it marks
+    that span rather than competing with it.
+    """
+    gaps = [f for f in cloze(q, ctx) if _fits(q.kind, f.text)] if q.kind is not Kind.WHEN else []
+    out: list[tuple[Found, bool]] = []
+    used: set[int] = set()
+    for f in typed:
+        inside = [i for i, g in enumerate(gaps) if f.start <= g.start and g.end <= f.end]
+        used.update(inside)
+        out.append((f, bool(inside)))
+    out += [(g, True) for i, g in enumerate(gaps) if i not in used]
+    return out
+
+
+def asked_role(question: str) -> str | None:
+    """The title a who-question asks the holder of, with its qualifier: 「綦江区委书记是谁」 → 綦江区委书记."""
+    m = re.search(rf"([{HAN}（）()]{{2,16}}?)(?:是谁|是哪位|是哪一位|叫什么名字|叫什么|姓什么)", question)
+    if not m:
+        return None
+    phrase = re.sub(r"^(?:请问|那个|这个|现在的|现任|目前的|的)+", "", m.group(1))
+    return phrase if len(phrase) >= 2 and re.search(rf"(?:{titles_re()})$", phrase) else None
+
+
+def role_agreement(sentence: str, start: int, role: str) -> float:
+    """How much of the asked title ends right before the span, as a share of the title."""
+    before = re.sub(r"(?:为|是|：|:)$", "", sentence[max(0, start - len(role) - 2) : start])
+    n = 0
+    while n < min(len(before), len(role)) and before[-1 - n] == role[-1 - n]:
+        n += 1
+    return n / len(role)
+
+
+_LOOSE_BEFORE = re.compile(r"[的为是了：:]+$")
+_LOOSE_AFTER = re.compile(r"^(?:的|个|名|位|家|所|项)+")
+
+
+def adjacent(sentence: str, start: int, end: int, question: str, most: int = 8) -> float:
+    """The longest run of the question printed right before or after the span, over ``most``.
+
+    Of several numbers or names in one sentence the asked one sits against the question's words
+    (村（社区）服务站136个 for 村（社区）服务站多少个; 副主任罗建波 does not answer 主任是谁).
+    """
+    before = _LOOSE_BEFORE.sub("", sentence[max(0, start - 12) : start])
+    after = _LOOSE_AFTER.sub("", sentence[end : end + 12])
+    best = next((k for k in range(len(before), 0, -1) if before[-k:] in question), 0)
+    best = max(best, next((k for k in range(len(after), 0, -1) if after[:k] in question), 0))
+    return min(best, most) / most
 
 
 def _fits(kind: Kind, text: str) -> bool:

@@ -58,10 +58,13 @@ def parse(text: str, snap: Snapshot) -> Slots:
     cut = re.search(r"参与|参加|获得|获|组织|举办|开展|出席|收到|发放|征集|出版|收录|采访|编纂|分为|安排|增加|由|被|在|是|有|的|了|？", after)
     noun = after[: cut.start()] if cut else after
     anchor = cut.group(0) if cut and len(cut.group(0)) >= 2 else None
-    if not noun and classifier is None:
+    if not noun:
+        # 「服务站建了多少个」, 「定价是多少」: the noun comes before the verb and the wh-word.
         head = re.sub(r"(?:是|有|为|共|一共|总共|达|达到|约|增加到|增加至|增至|到|至|分为|分|了)+$", "", text[: m.start()])
+        if classifier is not None:
+            head = re.sub(r"(?:建|办|发|收|花|用|卖|捐|种|招|派|开|设|评|选|搞|弄)$", "", head)
         head = re.split(rf"[^{HAN}]|的|把|将|了|在|给", head)[-1]
-        noun = head[-4:]
+        noun = head[-4:] if classifier is None or len(head) >= 2 else noun
     elif anchor is None:
         head = re.sub(r"(?:一共|总共|共|累计|都|已经|已|了|过|约|大概|一年)+$", "", text[: m.start()])
         verb = re.search(rf"([{HAN}]{{2}})$", head)

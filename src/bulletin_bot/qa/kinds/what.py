@@ -92,5 +92,22 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     if asked_alias:
         for m in re.finditer(rf"([^，。；]{{2,30}})，(?:{alternation(lex.alias_words)})", sentence):
             out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
+    out.extend(_named_things(q, sentence))
     out.extend(clauses(q, ctx))
     return [balanced(f, sentence) for f in out]
+
+
+def _named_things(q: Question, sentence: str) -> list[Found]:
+    """「合作社叫什么名字」: a quoted or titled name with the asked noun after it
+    (“勇兵”生态养殖专业合作社, 《城关红色记忆》读本)."""
+    m = re.search(rf"([{HAN}]{{2,6}})(?:的)?(?:叫什么|名称|名字|全称|是什么名)", q.text)
+    if not m:
+        return []
+    noun = re.split(r"的|了|个|那|这", m.group(1))[-1]
+    if len(noun) < 1:
+        return []
+    tail = re.escape(noun[-2:] if len(noun) >= 2 and noun[-2:] in sentence else noun[-1])
+    return [
+        Found(n.group(0), n.start(), n.end(), 0.9)
+        for n in re.finditer(rf"[“《][^“”《》]{{1,40}}[”》][{HAN}]{{0,10}}?{tail}", sentence)
+    ]

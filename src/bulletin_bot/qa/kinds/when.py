@@ -43,6 +43,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
                 found.append((m.start(), m.end(), value, precision))
                 taken.append((m.start(), m.end()))
     verb = anchor_regex(q)
+    asked = asked_precision(q.text)
     out = []
     for start, end, value, precision in sorted(found):
         if verb and verb.search(sentence[end : end + 12]):
@@ -53,8 +54,21 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = 0.9 if ctx.is_lead else 0.8  # bulletins lead with the event date
         else:
             quality = 0.25 * precision
+        if precision == 1 and re.match(rf"[{HAN}]", sentence[end : end + 1]) and not re.match(r"[的以底初末中前后来起至到内里间度]", sentence[end : end + 1]):
+            quality = min(quality, 0.2)  # 「举办2024年退役军人专场招聘会」: the year names the event, it does not date it
+        if asked and precision < min(asked, 3):
+            quality *= 0.3  # 「哪天开的」 is not answered by 2024年 (of 「2024年全体会议」)
+        elif asked == 4 and not re.search(r"\d{1,2}\s?[:：点时]", sentence[end : end + 12]):
+            quality *= 0.3  # 「几点开门」 is not answered by a day
         # The resolved value (with its year) is the answer; offsets mark what the sentence prints.
         out.append(Found(value, start, end, quality))
+        period = _UNTIL.match(sentence, end)
+        if period:  # 「9月26日至10月31日」: asked 从哪天到哪天, the whole period is the answer
+            whole = min(quality + 0.05, 1.0) if _ASKS_PERIOD.search(q.text) else quality * 0.8
+            out.append(Found(value + sentence[end : period.end()].strip(), start, period.end(), whole))
+        before = re.match(r"(?:之前|以前|前)", sentence[end : end + 2])
+        if before and re.search(r"最晚|最迟|截止|期限|之前|以前|前", q.text):
+            out.append(Found(value + before.group(0), start, end + before.end(), min(quality + 0.05, 1.0)))
     out.extend(printed(sentence))
     if re.search(r"多长时间|多久|多少年|几年|多少天|几天|多少个月|几个月|多长", q.text):
         from . import number  # 「有效期是多长时间」 is answered by a duration (二十年)
@@ -62,6 +76,25 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         out.extend(number.extract(q, ctx))
     out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「2017年3月5日大鲁阁草衙道店结束经营后」
     return out
+
+
+_UNTIL = re.compile(r"\s?(?:至|到|-|－|–|—|～|~)\s?(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}[日号]")
+
+
+_ASKS_PERIOD = re.compile(r"到哪|到几|至哪|至几|起止|持续|期间|哪几天|多长时间|多久|从什么时候")
+
+
+def asked_precision(question: str) -> int | None:
+    """What the question asks to the day (3), month (2) or year (1); 4 for a time of day (几点)."""
+    if re.search(r"几点|几时几分|什么时间点|上午还是下午", question):
+        return 4
+    if re.search(r"哪天|哪一天|几月几[日号]|几号|几日|日期|哪个日子", question):
+        return 3
+    if re.search(r"哪个月|哪月|几月", question):
+        return 2
+    if re.search(r"哪年|哪一年", question):
+        return 1
+    return None
 
 
 _CN = "〇零一二三四五六七八九十百廿卅"

@@ -105,13 +105,25 @@ def extract_role(sentence: str, person: str) -> tuple[str, int, int] | None:
     role = re.split(r"[，。；、]", m.group(1).rstrip("、"))[-1]
     if not role:
         return None
+    # 「区退役军人事务局党组书记、局长宋明辉」: titles joined by 、 are all his.
+    while True:
+        more = re.search(rf"([{HAN}“”]{{2,20}}(?:{titles_re()}))、$", sentence[: pos - len(role)])
+        if not more:
+            break
+        role = more.group(1) + "、" + role
     return f"{role}{person}", pos - len(role), pos + len(person)
+
+
+ASKS_TITLE = re.compile(r"职务|职位|头衔|身份|担任什么|任什么|什么官|干什么的|做什么的")
 
 
 def extract(q: Question, ctx: Context) -> list[Found]:
     sentence, slots = ctx.sentence, q.slots
     if slots.person:
         role = extract_role(sentence, slots.person)
+        if role and ASKS_TITLE.search(q.text):  # 「宋明辉是什么职务」 is answered by the titles alone
+            text = role[0].removesuffix(slots.person)
+            return [Found(text, role[1], role[1] + len(text), 1.0)]
         return [Found(role[0], role[1], role[2], 1.0)] if role else []
     found = person_spans(sentence, ctx.snap)
     if slots.role and not re.fullmatch(titles_re(), slots.role):
