@@ -130,6 +130,9 @@ def test_transliterated_names_are_whole(snap: SimpleNamespace) -> None:
     found = spans("总理贾斯汀·特鲁多的父亲是谁？", "现任总理贾斯汀·特鲁多的父亲皮埃尔·特鲁多去世。", snap, Kind.WHO)
     assert "皮埃尔·特鲁多" in found and "皮埃尔·特鲁多去世" not in found
     assert "伊恩·法兰明" in spans("占士·邦的创造者是谁？", "占士·邦是一个由伊恩·法兰明所创作的虚构人物。", snap)
+    # The last part ends where a common word starts; no span is half of the name.
+    got = spans("哪位生物学家建立了这个名称？", "1994年，生物学家汤玛斯·霍尔兹正式建立这个名称。", snap, Kind.WHO)
+    assert "汤玛斯·霍尔兹" in got and not {"汤玛斯", "汤玛斯·霍尔兹正式建"} & got
 
 
 def test_the_agent_of_the_asked_act(snap: SimpleNamespace) -> None:

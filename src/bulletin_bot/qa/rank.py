@@ -19,7 +19,7 @@ import numpy as np
 from ..ingest.chunk import sentences
 from ..model import Hit, Kind
 from .kinds import module_for
-from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re
+from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re, word_bounds
 
 if TYPE_CHECKING:
     from ..search import Searcher
@@ -272,6 +272,8 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
             for found, by_cloze in found_all:
                 if q.kind in (Kind.NUMBER, Kind.WHAT, Kind.LIST, Kind.WHERE):
                     found = snap_to_words(found, ctx)
+                if q.kind in (Kind.WHO, Kind.NUMBER, Kind.WHERE):  # a date's text is its resolved value
+                    found = without_echo(found, q.kind, q.text, word_bounds(sentence, snap))
                 if not found.text.strip() or (found.text in q.text and not choice):
                     continue  # the question's own words (「2020年工作务虚会」 for 何时) answer nothing
                 best_quality = max(best_quality, found.quality)
@@ -330,20 +332,61 @@ def score(rows: list, model: Model) -> list[Candidate]:
     return out
 
 
-def _with_cloze(q: Question, ctx: Context, typed: list[Found]) -> list[tuple[Found, bool]]:
-    """The kind module's spans and the gap-filling ones, each flagged whether the gap confirms it.
+_LEAD_PREPOSITIONS = re.compile(r"^(?:位于|来自|出生于|生于|于|在|由|自|从)(?=.{2})")
 
-    A gap inside a typed span is the same answer cut short (「一行|4|人」 inside 「4人」): it marks
-    that span rather than competing with it.
+
+def without_echo(found: Found, kind: Kind, question: str, bounds: set[int] | None = None) -> Found:
+    """A factoid span without the question's own words at its edges, nor a leading preposition.
+
+    Only words that introduce the answer go at the head (「渠成是江苏南京」 → 江苏南京 for 「渠成是哪里人」:
+    a place or name may share the question's words, 加拿大总督 for 加拿大总理由谁委任), and only a
+    count loses a tail, when its unit stays (「4分钟内不得进行配对」 → 4分钟, but 80公分 keeps 公分).
+    """
+    from .kinds.number import number_re
+
+    text, start = found.text, found.start
+
+    def cut(at: int) -> bool:  # cuts fall between words (4分钟|内不得…, not 4分|钟内…)
+        return bounds is None or found.start + at in bounds
+
+    head = next(
+        (k for k in range(len(text) - 2, 1, -1) if text[:k] in question and text[k - 1] in "是为在于到" and cut(k)), 0
+    )
+    tail = 0
+    if kind is Kind.NUMBER:
+        tail = next(
+            (k for k in range(len(text) - 2 - head, 1, -1)
+             if text[-k:] in question and cut(len(text) - k) and number_re().fullmatch(text[head:-k])),
+            0,
+        )
+    if head:
+        text, start = text[head:], start + head
+    if tail:
+        text = text[:-tail]
+    lead = _LEAD_PREPOSITIONS.match(text) if kind is Kind.WHERE else None
+    if lead:
+        text, start = text[lead.end() :], start + lead.end()
+    if text == found.text or len(text) < 2 and not re.search(r"\d", text):
+        return found
+    return Found(text, start, start + len(text), found.quality)
+
+
+def _with_cloze(q: Question, ctx: Context, typed: list[Found]) -> list[tuple[Found, bool]]:
+    """The kind module's spans and the gap-filling ones, each flagged whether a gap confirms it.
+
+    A gap that agrees with a typed span (one inside the other) flags it. For a count the gap is then
+    dropped: inside 「4人」 it is the bare 4, around it the count with the sentence's next words
+    (「4分钟内不得进行配对」); a shorter name or place inside a longer span still competes (李白 of 诗人李白).
     """
     gaps = [f for f in cloze(q, ctx) if _fits(q.kind, f.text)] if q.kind is not Kind.WHEN else []
     out: list[tuple[Found, bool]] = []
-    used: set[int] = set()
+    dropped: set[int] = set()
     for f in typed:
-        inside = [i for i, g in enumerate(gaps) if f.start <= g.start and g.end <= f.end]
-        used.update(inside)
-        out.append((f, bool(inside)))
-    out += [(g, True) for i, g in enumerate(gaps) if i not in used]
+        agree = [i for i, g in enumerate(gaps) if (f.start <= g.start and g.end <= f.end) or (g.start <= f.start and f.end <= g.end)]
+        if q.kind is Kind.NUMBER or q.kind is Kind.WHO:
+            dropped.update(i for i in agree if q.kind is Kind.NUMBER or gaps[i].start <= f.start and f.end <= gaps[i].end)
+        out.append((f, bool(agree)))
+    out += [(g, True) for i, g in enumerate(gaps) if i not in dropped]
     return out
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...dates import DATE_PATTERNS, resolve_date
 from ...model import Kind
 from ..slots import Slots
-from .base import HAN, TYPED_CLAUSE, Context, Found, anchor_regex, clauses
+from .base import HAN, TYPED_CLAUSE, Context, Found, anchor_regex, clauses, tagged
 
 if TYPE_CHECKING:
     from ...index.store import Snapshot
@@ -54,7 +54,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = 0.9 if ctx.is_lead else 0.8  # bulletins lead with the event date
         else:
             quality = 0.25 * precision
-        if precision == 1 and re.match(rf"[{HAN}]", sentence[end : end + 1]) and not re.match(r"[的以底初末中前后来起至到内里间度]", sentence[end : end + 1]):
+        if precision == 1 and _names_a_thing(sentence, end, ctx):
             quality = min(quality, 0.2)  # 「举办2024年退役军人专场招聘会」: the year names the event, it does not date it
         if asked and precision < min(asked, 3):
             quality *= 0.3  # 「哪天开的」 is not answered by 2024年 (of 「2024年全体会议」)
@@ -82,6 +82,19 @@ _UNTIL = re.compile(r"\s?(?:至|到|-|－|–|—|～|~)\s?(?:\d{4}年)?(?:\d{1,
 
 
 _ASKS_PERIOD = re.compile(r"到哪|到几|至哪|至几|起止|持续|期间|哪几天|多长时间|多久|从什么时候")
+
+
+def _names_a_thing(sentence: str, end: int, ctx: Context) -> bool:
+    """A year printed before a noun (2024年全体会议, 2020年工作务虚会) is part of a name, while one
+    before a verb (1998年成立) dates it."""
+    pos = 0
+    for word, flag in tagged(sentence, ctx.snap):
+        if pos == end:
+            return flag.startswith("n") or flag in ("vn", "l")
+        if pos > end:
+            return False
+        pos += len(word)
+    return False
 
 
 def asked_precision(question: str) -> int | None:

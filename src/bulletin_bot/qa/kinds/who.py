@@ -167,8 +167,18 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     out.extend(agents(q, ctx))
     if re.search(r"职务|职位|官职|头衔|身份|担任什么|任什么", q.text):
         out.extend(offices(sentence))
+    dotted = [sp for sp in foreign_names(sentence, ctx.snap) if re.search(r"[·•・‧]", sp[2])]
+    out = [_whole_name(f, dotted) for f in out] if dotted else out
     out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「研究人员认为狐蝠科是它们主要授粉者」
     return [balanced(f, sentence) for f in out]
+
+
+def _whole_name(found: Found, dotted: list[tuple[int, int, str]]) -> Found:
+    """A transliterated name is whole across its dots: 「汤玛斯」 of 汤玛斯·霍尔兹 is half of it."""
+    for s, e, name in dotted:
+        if s <= found.start and found.end <= e and (s, e) != (found.start, found.end):
+            return Found(name, s, e, found.quality)
+    return found
 
 
 def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
@@ -192,6 +202,8 @@ def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
                 cut = stop.search(sentence, ps, pe)
                 end = cut.start() if cut else pe
                 end = min(end, next((i for i in range(ps, pe) if sentence[i] in _NAME_ENDS), pe), ps + 6)
+                # 「霍尔兹正式建立」: the name ends where a common word starts.
+                end = next((b for b in sorted(bounds) if ps + 2 <= b < end and snap.tokenizer.is_common_word(sentence[b : b + 2])), end)
                 if k > 0 and end > ps and name_start < ps:
                     out.append((name_start, end, sentence[name_start:end]))
                 name_start = _name_head(sentence, ps, pe, bounds) if k < len(parts) - 1 else None
