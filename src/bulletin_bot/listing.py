@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .index.store import Snapshot
+from .ingest.text import cn_int
 from .model import Answer, Decision, Hit, Kind
 from .search import Searcher, query_entities
 
@@ -26,22 +27,6 @@ _PERSON_ACTIVITIES = re.compile(
     r"(?:同志)?(?:都|一共|共|还|最近|近期)?(?:参加|出席|参与|主持|做|干|开展|去|到|有|出现在|调研|讲)?了?过?"
     r"(?:哪些|什么|几次)(?:活动|会议|工作|事情?|文章|场合|地方)?|(?:的)?(?:活动|相关文章|报道|相关报道)(?:有哪些)?"
 )
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-
-
-def _cn_int(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS.get(text[1:], 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return _CN_DIGITS.get(tens, 0) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS.get(text)
-
-
 @dataclass(frozen=True)
 class Scope:
     """What part of the corpus a question is about, and how we read it (shown to the user)."""
@@ -71,7 +56,7 @@ def parse_scope(question: str, snap: Snapshot) -> Scope | None:
         return Scope(issue_ids=tuple(i.id for i in wanted), label=f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日的一期")
     m = re.search(r"(?:(\d{4})年)?第([0-9一二三四五六七八九十]+)期", question)
     if m:
-        year, number = m.group(1), _cn_int(m.group(2))
+        year, number = m.group(1), cn_int(m.group(2))
         wanted = [
             i
             for i in named

@@ -20,6 +20,7 @@ from ..ingest.chunk import sentences
 from ..model import Hit, Kind
 from .kinds import module_for
 from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re, word_bounds
+from .kinds.number import number_re
 
 if TYPE_CHECKING:
     from ..search import Searcher
@@ -267,13 +268,14 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                 article = snap_article_text(snap, chunk)
             ctx = Context(sentence, article, c.issue_date, chunk.chunk_no == 0 and n == 0, snap)
             found_all = _with_cloze(q, ctx, module.extract(q, ctx))
+            bounds = word_bounds(sentence, snap) if q.kind in (Kind.WHO, Kind.NUMBER, Kind.WHERE) else None
             span_rows = []
             best_quality = 0.0
             for found, by_cloze in found_all:
                 if q.kind in (Kind.NUMBER, Kind.WHAT, Kind.LIST, Kind.WHERE):
                     found = snap_to_words(found, ctx)
                 if q.kind in (Kind.WHO, Kind.NUMBER, Kind.WHERE):  # a date's text is its resolved value
-                    found = without_echo(found, q.kind, q.text, word_bounds(sentence, snap))
+                    found = without_echo(found, q.kind, q.text, bounds)
                 if not found.text.strip() or (found.text in q.text and not choice):
                     continue  # the question's own words (「2020年工作务虚会」 for 何时) answer nothing
                 best_quality = max(best_quality, found.quality)
@@ -342,8 +344,6 @@ def without_echo(found: Found, kind: Kind, question: str, bounds: set[int] | Non
     a place or name may share the question's words, 加拿大总督 for 加拿大总理由谁委任), and only a
     count loses a tail, when its unit stays (「4分钟内不得进行配对」 → 4分钟, but 80公分 keeps 公分).
     """
-    from .kinds.number import number_re
-
     text, start = found.text, found.start
 
     def cut(at: int) -> bool:  # cuts fall between words (4分钟|内不得…, not 4分|钟内…)
@@ -382,10 +382,13 @@ def _with_cloze(q: Question, ctx: Context, typed: list[Found]) -> list[tuple[Fou
     out: list[tuple[Found, bool]] = []
     dropped: set[int] = set()
     for f in typed:
-        agree = [i for i, g in enumerate(gaps) if (f.start <= g.start and g.end <= f.end) or (g.start <= f.start and f.end <= g.end)]
-        if q.kind is Kind.NUMBER or q.kind is Kind.WHO:
-            dropped.update(i for i in agree if q.kind is Kind.NUMBER or gaps[i].start <= f.start and f.end <= gaps[i].end)
-        out.append((f, bool(agree)))
+        inside = {i for i, g in enumerate(gaps) if f.start <= g.start and g.end <= f.end}
+        around = {i for i, g in enumerate(gaps) if g.start <= f.start and f.end <= g.end}
+        if q.kind is Kind.NUMBER:
+            dropped |= inside | around
+        elif q.kind is Kind.WHO:
+            dropped |= around
+        out.append((f, bool(inside or around)))
     out += [(g, True) for i, g in enumerate(gaps) if i not in dropped]
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ...ingest.text import cn_int
 from ...model import Kind
 from ..slots import Slots
 from . import what
@@ -21,21 +22,10 @@ def parse(text: str, snap: Snapshot) -> Slots:
     return what.parse(text, snap)
 
 
-_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
 _COUNTER = r"(?:个|大|家|项|种|类|位|名|人|所|条|方面|支|批|处|件|场|点|句|字|单元|环节)"
 _COUNT = rf"(?:\d+|[一二两三四五六七八九十]{{1,2}}){_COUNTER}"
 # Words that introduce the items of a list printed after them (分为A、B、C; 查看了A、B).
 _INTRO = re.compile(r"分为|分成|包括|包含|涵盖|具备|具有|设有|查看了|走访了|评出|评选出|授予|有|为|是|即|[：:]")
-
-
-def _count(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if len(text) == 1:
-        return _CN_DIGIT.get(text)
-    if text[0] == "十":
-        return 10 + _CN_DIGIT.get(text[1], 0)
-    return None
 
 
 def asked_count(question: str) -> int | None:
@@ -43,7 +33,7 @@ def asked_count(question: str) -> int | None:
     m = re.search(rf"哪(\d+|[一二两三四五六七八九十]{{1,2}}){_COUNTER}", question) or re.search(
         rf"(\d+|[一二两三四五六七八九十]{{1,2}}){_COUNTER}[^，。？]{{0,8}}(?:是什么|有哪些|分别是|具体是|包括什么|指什么)", question
     )
-    return _count(m.group(1)) if m else None
+    return cn_int(m.group(1)) if m else None
 
 
 def _agree(found: Found, items: int, asked: int | None) -> Found:

@@ -114,7 +114,7 @@ def extract_role(sentence: str, person: str) -> tuple[str, int, int] | None:
     return f"{role}{person}", pos - len(role), pos + len(person)
 
 
-ASKS_TITLE = re.compile(r"职务|职位|头衔|身份|担任什么|任什么|什么官|干什么的|做什么的")
+ASKS_TITLE = re.compile(r"职务|职位|官职|头衔|身份|担任什么|任什么|什么官|干什么的|做什么的")
 
 
 def extract(q: Question, ctx: Context) -> list[Found]:
@@ -135,7 +135,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
                 found.append((at, at + len(name), name))
     out = []
     weak = set()  # jieba's guess alone, with no surname (育英小学 is tagged a name): a weaker candidate
-    for span in foreign_names(sentence, ctx.snap):
+    foreign = foreign_names(sentence, ctx.snap)
+    for span in foreign:
         if span not in found:
             found.append(span)
             if not re.search(r"[·•・‧A-Za-z]", span[2]) and span[2][0] not in lexicon().surnames:
@@ -165,9 +166,9 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             out.append(Found(name + honour.group(0), start, end + len(honour.group(0)), quality * 0.9))
     out.extend(_name_lists(out, sentence))
     out.extend(agents(q, ctx))
-    if re.search(r"职务|职位|官职|头衔|身份|担任什么|任什么", q.text):
+    if ASKS_TITLE.search(q.text):
         out.extend(offices(sentence))
-    dotted = [sp for sp in foreign_names(sentence, ctx.snap) if re.search(r"[·•・‧]", sp[2])]
+    dotted = [sp for sp in foreign if re.search(r"[·•・‧]", sp[2])]
     out = [_whole_name(f, dotted) for f in out] if dotted else out
     out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「研究人员认为狐蝠科是它们主要授粉者」
     return [balanced(f, sentence) for f in out]
