@@ -423,3 +423,23 @@ def test_contents_blocks_and_rules_are_layout_not_articles(name: str, sections: 
     assert len(titles) == len(set(titles)), titles  # no contents entry doubled as an article
     # No title swallowed the next title: each is one line of the contents or the body.
     assert all(len(t) <= 40 for t in titles), titles
+
+
+def test_numbered_sections_page_footers_and_a_block_of_dated_briefs() -> None:
+    """shuangliu: no contents, sections headed 「一、工作动态」, 「— N —」 footers (the only page marks),
+    a paragraph cut short inside a quote, and a 简讯 block of date-led items with no source lines."""
+    b = parse_file(FIXTURES / "shuangliu-2023-10.txt")
+    got = [
+        (s.name, a.title, a.source, a.page, len(a.paragraphs))
+        for s in b.sections for a in s.articles
+    ]
+    assert got == [
+        ("工作动态", "镇统战工作领导小组召开第三季度例会", "镇统战办", 1, 1),
+        ("工作动态", "新阶层人士服务站挂牌", "蓝湾社区", 1, 2),
+        ("同心风采", "侨眷谢婉清返乡助学", "镇侨联", 2, 1),
+        ("简讯", "镇统战办组织民族宗教工作业务培训", None, 2, 1),
+        ("简讯", "镇工商联召开执委会议", None, 2, 1),
+    ]
+    first = b.sections[0].articles[0].paragraphs[0]
+    assert "“同心共富·侨助乡村”行动推进情况" in first  # the short line inside the sentence was a wrap
+    assert b.sections[2].articles[0].paragraphs[0].startswith("9月20日，") and b.sections[2].articles[0].brief

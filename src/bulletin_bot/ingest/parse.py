@@ -18,6 +18,9 @@ from .read import Line, PageCallback, read_lines
 from .text import CLAUSE_END, SENTENCE_END, join_lines, nospace, squeeze
 
 HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】$")
+# 「一、履职动态」 on a line of its own: a numbered section heading, when it opens the body or follows an
+# article's source line and its ordinal is the next one (an enumerated point inside an article is neither).
+NUMBERED_HEADER = re.compile(r"^([一二三四五六七八九十]{1,2})\s*[、.．]\s*([^\s，。；：、“”（）()]{2,10})$")
 BULLET = re.compile(r"^[●○◆◇■□•▪►★☆]\s*")
 # （万州区党史和地方志研究室供稿） （供稿：成华区委党史研究室） (来源：…)
 SOURCE = re.compile(
@@ -259,9 +262,15 @@ def _split_distribution(lines: list[Line]) -> tuple[list[Line], list[str]]:
 
 def _sections(lines: list[Line], toc: dict[str, tuple[str, ...]]) -> list[Section]:
     groups: list[tuple[str, list[Line]]] = []
-    for line in lines:
-        header = HEADER.match(squeeze(line.text))
-        if header:
+    ordinal = 1  # the numbered heading expected next
+    for i, line in enumerate(lines):
+        text = squeeze(line.text)
+        header = HEADER.match(text)
+        numbered = NUMBERED_HEADER.match(text) if not header else None
+        if numbered and ORDINAL.find(numbered.group(1)) + 1 == ordinal and _closes_article(lines, i):
+            ordinal += 1
+            groups.append((numbered.group(2), []))
+        elif header:
             groups.append((header.group(1), []))
         else:
             if not groups:
@@ -270,12 +279,22 @@ def _sections(lines: list[Line], toc: dict[str, tuple[str, ...]]) -> list[Sectio
     sections: list[Section] = []
     for name, group in groups:
         toc_titles = [nospace(t) for t in toc.get(name, ())]
-        articles = [a for seg in _segments(group, toc_titles) if (a := _article(seg, toc_titles)) is not None]
+        articles = [
+            b for seg in _segments(group, toc_titles) if (a := _article(seg, toc_titles)) is not None for b in _briefs(a)
+        ]
         if sections and sections[-1].name == name:  # a heading repeated after a page break
             sections[-1] = Section(name, sections[-1].articles + tuple(articles))
         else:
             sections.append(Section(name, tuple(articles)))
     return sections
+
+
+def _closes_article(lines: list[Line], i: int) -> bool:
+    """Line ``i`` opens the body or follows an article's source line."""
+    if i == 0:
+        return True
+    prev = squeeze(lines[i - 1].text)
+    return bool(SOURCE.search(prev) or ATTRIBUTION.match(prev) or RULE.match(prev))
 
 
 def _segments(lines: list[Line], toc_titles: list[str]) -> list[_Segment]:
@@ -410,6 +429,18 @@ def _article(segment: _Segment, toc_titles: list[str]) -> Article | None:
     )
 
 
+_DATED = re.compile(r"^(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日|[上中下]旬|初|底)")
+
+
+def _briefs(article: Article) -> list[Article]:
+    """An untitled run of date-led paragraphs with no source lines between them (a 简讯 block) is one
+    item a paragraph: each gets its own derived title, so a citation names the item it quotes."""
+    paragraphs = article.paragraphs
+    if not article.brief or len(paragraphs) < 2 or not all(_DATED.match(p) for p in paragraphs):
+        return [article]
+    return [replace(article, title=_derived_title(p), paragraphs=(p,)) for p in paragraphs]
+
+
 def _join_all(parts: list[str]) -> str:
     out = ""
     for part in parts:
@@ -447,12 +478,22 @@ def _paragraphs(lines: list[Line]) -> list[str]:
             paragraphs.append(current)
             current = ""
         current = join_lines(current, text)
-        ended = _ends(line, full_width)
+        ended = _ends(line, full_width) and not _open_quote(current)
         if ended and line.width is not None and text[-1:] not in SENTENCE_END and k + 1 < len(lines):
             ended = not lines[k + 1].text.lstrip()[:1].isascii()  # a number that did not fit went on
+            # Where the export kept its indents, a short line cut off mid-sentence is a wrap, not an end.
+            ended = ended and not (kept_indent and not lines[k + 1].indented and not _SENTENCE_CLOSED.search(text))
     if current:
         paragraphs.append(current)
     return [squeeze(p) for p in paragraphs if p.strip()]
+
+
+_SENTENCE_CLOSED = re.compile(r"[。！？…!?][”’」』）)]*$")
+
+
+def _open_quote(paragraph: str) -> bool:
+    """A quote or bracket opened and not yet closed: no paragraph ends inside 「“委员进乡村·健」."""
+    return any(paragraph.count(a) > paragraph.count(b) for a, b in ("“”", "《》", "（）", "「」"))
 
 
 def _next_ordinal(paragraph: str, text: str) -> bool:

@@ -9,6 +9,8 @@ an indented line starts a paragraph, a centred line is a title; text rules alone
 
 from __future__ import annotations
 
+import re
+
 import hashlib
 import statistics
 import zipfile
@@ -99,6 +101,7 @@ def _txt_lines(name: str, data: bytes) -> list[Line]:
     page = 1
     raw: list[tuple[str, int, bool]] = []
     first = True
+    paged = False  # the last printed line was a page footer
     for line in text.split("\n"):
         if use_formfeed and "\f" in line:
             page += line.count("\f")
@@ -107,11 +110,17 @@ def _txt_lines(name: str, data: bytes) -> list[Line]:
             continue
         lead = len(line) - len(line.lstrip(" "))
         indented = line.startswith(("  ", "\u3000", "\t"))
-        if not use_formfeed and lead == 1 and not first:
+        if not use_formfeed and lead == 1 and not first and not paged:
             page += 1
         first = False
         if PAGE_NUMBER.match(line):
+            # A footer (「— 2 —」) closes its page; the next line's one-space page start is the same break.
+            if not use_formfeed:
+                number = re.search(r"\d+", line)
+                page = max(page, int(number.group()) if number else page) + 1
+                paged = True
             continue
+        paged = False
         raw.append((line.strip(), page, indented))
     if not raw:
         return []
