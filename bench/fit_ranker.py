@@ -66,6 +66,10 @@ TRAINING = [
     ("tune-cseed", FX / "blind" / "tune" / "cseed40.jsonl", SEED),
     ("tune-c301", FX / "blind" / "tune" / "c301.jsonl", [FX / "blind" / "tune" / "bulletins"]),
     ("tune-c302", FX / "blind" / "tune" / "c302.jsonl", [FX / "blind" / "tune" / "bulletins"]),
+    # Three more (2026-12-02, fourth session), two of them on new layouts, one mostly unanswerable.
+    ("tune-dseed", FX / "blind" / "tune" / "dseed40.jsonl", SEED),
+    ("tune-d401", FX / "blind" / "tune" / "d401.jsonl", [FX / "blind" / "tune" / "bulletins"]),
+    ("tune-d402", FX / "blind" / "tune" / "d402.jsonl", [FX / "blind" / "tune" / "bulletins"]),
 ]
 SYNTH_ISSUES = 12
 ABLATED_WEIGHTS = (0.0, 0.25, 0.5, 1.0)  # tried by cross-fitting; the best is kept
@@ -163,6 +167,14 @@ def collect(set_name: str, cases: list[Case], assistant: Assistant, ablate: bool
             continue
         cands = rank.candidates(q, hits, searcher)
         items.append(Item(set_name, case, cands, [label(c, case) for c in cands], False))
+        if ablate and case.answers and not case.expected_items and any(label(c, case) for c in cands):
+            # The same question with the sentences that print its answer left out: the article is
+            # there, the detail is not (「专家座谈会有多少位专家参会」 over an article with no count).
+            # These are the unanswerable questions users ask most, and the hardest to refuse.
+            golds = [nospace(a) for a in case.answers if len(nospace(a)) >= 2]
+            rest = [c for c in cands if not any(g in nospace(c.sentence) for g in golds)]
+            if rest and len(rest) < len(cands):
+                items.append(Item(set_name, case, rest, [0] * len(rest), False, ablated=True))
         gold = gold_articles(case, searcher.snapshot) if ablate and not case.expected_items else set()
         if gold:
             kept = searcher.search(q.text, rank.PASSAGES, keep=lambda ch: (ch.citation.issue_id, ch.article_no) not in gold)
@@ -235,7 +247,7 @@ def calibrate(items: list[Item], ablated_weight: float, public_weight: float, fo
                 continue
             best = max(plain, key=lambda c: c.p_sentence)
             answerable = it.case.key is not None or bool(it.case.expected_items)
-            xs.append(rank.question_features(scored))
+            xs.append(rank.question_features(scored, _QuestionStub(it).kind))
             ys.append(int(answerable and _right_sentence(best.sentence, it.case)))
             ws.append(weight)
     coef, intercept = _lr_plain(xs, ys, ws)

@@ -25,7 +25,8 @@ def spans(question: str, sentence: str, snap: SimpleNamespace, kind: Kind | None
     module = module_for(kind)
     slots = module.parse(question, snap)
     q = SimpleNamespace(
-        text=question, kind=kind, slots=slots, anchors=lexicon().synonyms(slots.anchor) if slots.anchor else ()
+        text=question, kind=kind, slots=slots, anchors=lexicon().synonyms(slots.anchor) if slots.anchor else (),
+        entities=(),
     )
     return {f.text for f in module.extract(q, Context(sentence, sentence, "2017-03-02", False, snap))}
 
@@ -253,3 +254,45 @@ def test_a_named_thing_is_the_quoted_name_with_the_asked_noun(snap: SimpleNamesp
     sentence = "2021年，周大勇回村创办“勇兵”生态养殖专业合作社，发展林下养殖。"
     assert question_kind("周大勇办的合作社叫什么名字") is Kind.WHAT
     assert "“勇兵”生态养殖专业合作社" in {f.text for f in found("周大勇办的合作社叫什么名字", sentence, snap)}
+
+
+def test_a_name_inside_a_quoted_slogan_is_no_person(snap: SimpleNamespace) -> None:
+    sentence = "委员在龙潭镇卫生院开展“委员进乡村·健康送到家”义诊活动，县人民医院副院长陈立群带领医务人员参加。"
+    got = spans("义诊是谁带队的", sentence, snap)
+    assert "陈立群" in got
+    assert not any(s in "委员进乡村·健康送到家" for s in got), got  # no piece of the slogan as a name
+
+
+def test_a_name_after_a_title_ends_where_a_common_word_starts(snap: SimpleNamespace) -> None:
+    got = spans("是哪位领导带队的", "5月16日，县政协副主席林海涛带领部分委员赴浙江考察。", snap)
+    assert "林海涛" in got and "林海" not in got
+
+
+def test_which_village_is_a_place_with_that_ending(snap: SimpleNamespace) -> None:
+    got = spans("考察组去的是哪个村", "考察组先后走访了安吉县鲁家村、余村和德清县莫干山镇仙潭村，实地察看民宿集群。", snap)
+    assert {"鲁家村", "余村", "仙潭村"} <= got
+
+
+def test_a_rate_is_answered_by_a_percentage(snap: SimpleNamespace) -> None:
+    from bulletin_bot.qa.kinds import number
+
+    assert number.parse("提案办复率是多少", snap).classifier == "%"
+    slots = number.parse("今年提案一共立案多少件", snap)
+    assert (slots.anchor, slots.noun) == ("立案", "提案")
+
+
+def test_two_lists_joined_by_one_long_item_are_two_lists(snap: SimpleNamespace) -> None:
+    sentence = "带动石门乡、柳坪乡、双河镇3个乡镇420余户农户种植黄精、白及、重楼、天麻等中药材2600余亩。"
+    got = spans("农户种的都是哪些药材", sentence, snap, Kind.LIST)
+    assert any(s.endswith("黄精、白及、重楼、天麻") for s in got), got
+    assert not any("柳坪乡" in s and "天麻" in s for s in got), got
+
+
+def test_titles_printed_together_are_one_list(snap: SimpleNamespace) -> None:
+    sentence = "会议审议通过了《协商工作计划》和《委员履职积分管理办法（试行）》，协商通过了人事事项。"
+    assert "《协商工作计划》和《委员履职积分管理办法（试行）》" in spans("审议通过了哪几个文件", sentence, snap, Kind.LIST)
+
+
+def test_a_count_asked_for_what_its_items_are_is_a_list_question() -> None:
+    assert question_kind("协商会上提的4条建议是什么") == Kind.LIST
+    assert question_kind("提了几条建议") == Kind.NUMBER

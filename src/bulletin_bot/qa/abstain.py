@@ -31,7 +31,7 @@ def decide(q: Question, cands: list[Candidate], model: Model) -> Verdict:
     threshold, span_threshold = model.threshold, model.span_threshold
     plain = [c for c in cands if c.found is None]
     best_plain = max(plain, key=lambda c: c.p_sentence, default=None)
-    p = model.p_answer(cands) if best_plain else 0.0
+    p = model.p_answer(cands, q.kind) if best_plain else 0.0
     if best_plain is None or p < threshold:
         return Verdict(Decision.REFUSED, None, p, (), f"P(right) {p:.2f} is below the threshold {threshold:.2f}")
 

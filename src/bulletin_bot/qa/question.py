@@ -82,6 +82,9 @@ def question_kind(text: str) -> Kind:
     # 「市委宣传部副部长叫什么」, 「市委台办主任？」: a title asked for its holder.
     if re.search(rf"(?:{alternation(lex.titles)})(?:叫什么|是|[？。]|$)", text) and not re.search(r"多少|几|何时|什么时候|哪天", text):
         return Kind.WHO
+    # 「提的4条建议是什么」: a count of two or more asked for what they are wants the items.
+    if re.search(rf"(?:[2-9]|[两三四五六七八九十])(?:{alternation(lex.classifiers)})[{HAN}]{{0,6}}(?:是什么|分别是|都是什么|具体是什么|指什么)", text):
+        return Kind.LIST
     # The first kind in order whose wh-word is not just part of a longer wh-word of another kind:
     # 「哪几个环节」 asks for the items (哪几, a list), not for a count (its 几).
     spans = {name: [m.span() for m in re.finditer(alternation(lex.kinds[name]), text)] for name in lex.kind_order}

@@ -44,6 +44,7 @@ FEATURES: dict[str, str] = {
     "span_quality": "the kind module's reading of the span's shape (date leading the sentence, name after a title)",
     "anchor_in_sentence": "the asked verb or a near-synonym is printed in the sentence",
     "anchor_near_span": "the asked verb is printed within a few characters of the span",
+    "anchor_beside_span": "the asked verb is printed against the span (立案186件 beside 提案203件): the act's own figure",
     "anchor_chars": "share of the asked verb's characters in the sentence: synonyms no table lists",
     "missing_in_article": "the heaviest question word the whole article never prints (门票, 经费): the fact is not there",
     "missing_known": "the heaviest question word other bulletins print but this article never does: another article's fact",
@@ -103,9 +104,9 @@ class Model:
     calib_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0, 0.0, 0.0]))
     calib_intercept: float = 0.0
 
-    def p_answer(self, cands: list[Candidate]) -> float:
+    def p_answer(self, cands: list[Candidate], kind: Kind | None = None) -> float:
         """P(the best sentence states the answer), calibrated at the question level (see CALIBRATION)."""
-        return float(self._p(np.array(question_features(cands)), self.calib_coef, self.calib_intercept))
+        return float(self._p(np.array(question_features(cands, kind)), self.calib_coef, self.calib_intercept))
 
     @staticmethod
     def _p(x: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
@@ -124,8 +125,9 @@ class Model:
 CALIBRATION = (
     "best_sentence_logit", "best_span_logit", "margin_logit", "best_overlap_article", "best_dense", "best_missing_word",
     "best_missing_known", "best_unseen_words", "best_entities_missing", "best_year_clash",
-    "best_sentence_span_quality", "best_span_adjacent", "best_span_role_agrees",
+    "best_sentence_span_quality", "best_span_adjacent", "best_span_role_agrees", "factoid", "factoid_span_quality",
 )
+FACTOID = (Kind.WHEN, Kind.WHO, Kind.NUMBER, Kind.WHERE)
 
 
 def _logit(p: float) -> float:
@@ -133,10 +135,11 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def question_features(cands: list[Candidate]) -> list[float]:
+def question_features(cands: list[Candidate], kind: Kind | None = None) -> list[float]:
+    factoid = float(kind in FACTOID)
     plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
     if not plain:
-        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, factoid, 0.0]
     best = plain[0]
     second = plain[1].p_sentence if len(plain) > 1 else 1e-6
     top_span = max((c for c in cands if c.found is not None), key=lambda c: c.score, default=None)
@@ -160,6 +163,10 @@ def question_features(cands: list[Candidate]) -> list[float]:
         of_span["adjacent"],
         # 「綦江区委书记是谁」 answered by 万州区委书记莫恭明: the bulletins name another's holder.
         of_span["role_agrees"],
+        # 「一共有多少位专家参会」 over a sentence with no count: a when/who/number/where question whose
+        # best span is a weak shape (a clause, a bare number) is one the bulletin does not answer.
+        factoid,
+        factoid * (of_span.get("span_quality", 0.0) if top_span else 0.0),
     ]
 
 
@@ -293,12 +300,16 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "has_span": 1.0,
                     "span_quality": found.quality,
                     "anchor_near_span": float(near),
+                    "anchor_beside_span": float(any(
+                        a in sentence[max(0, found.start - len(a) - 2) : found.start] or a in sentence[found.end : found.end + len(a) + 2]
+                        for a in q.anchors
+                    )),
                     "span_in_question": float(repeated >= 0.8),
                     # A list is long by nature: its length is a feature of its own.
                     "span_length": 0.0 if q.kind is Kind.LIST else math.log1p(len(found.text)) / 4,
                     "list_length": math.log1p(len(found.text)) / 4 if q.kind is Kind.LIST else 0.0,
                     "noun_near_span": float(bool(noun) and noun[-2:] in window),
-                    "span_has_noun": float(len(noun) >= 2 and found.text.endswith(noun[-2:])),
+                    "span_has_noun": float((len(noun) >= 2 or q.kind == Kind.WHERE) and bool(noun) and found.text.endswith(noun[-2:])),
                     "cloze": float(by_cloze),
                     "window_overlap": _share(outside, around),
                     "near_overlap": _share(outside, beside),
@@ -402,12 +413,18 @@ def asked_role(question: str) -> str | None:
     return phrase if len(phrase) >= 2 and re.search(rf"(?:{titles_re()})$", phrase) else None
 
 
+_NOT_TITLE = set("由为是在和与及的了被将对向经请任")
+
+
 def role_agreement(sentence: str, start: int, role: str) -> float:
-    """How much of the asked title ends right before the span, as a share of the title."""
+    """How much of the asked title ends right before the span, as a share of the title; none when the
+    printed title goes on with another qualifier (市委党史研究室主任 for 璧山区委党史研究室主任)."""
     before = re.sub(r"(?:为|是|：|:)$", "", sentence[max(0, start - len(role) - 2) : start])
     n = 0
     while n < min(len(before), len(role)) and before[-1 - n] == role[-1 - n]:
         n += 1
+    if 0 < n < len(role) and n < len(before) and re.match(rf"[{HAN}]", before[-1 - n]) and before[-1 - n] not in _NOT_TITLE:
+        return 0.0
     return n / len(role)
 
 

@@ -26,6 +26,7 @@ class Found:
     start: int
     end: int
     quality: float  # 0..1, the module's own reading of how well the shape fits the question
+    exact: bool = False  # its edges are known (a place cut after the larger place): not widened to words
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def word_bounds(sentence: str, snap: Snapshot) -> set[int]:
 
 def snap_to_words(found: Found, ctx: Context) -> Found:
     """Widen a span to whole words and whole numbers: 「12支党史宣讲小分」 → 「12支党史宣讲小分队」."""
+    if found.exact:
+        return found
     s, e = found.start, found.end
     sent = ctx.sentence
     bounds = word_bounds(sent, ctx.snap)

@@ -52,6 +52,10 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     for m in re.finditer(r"(?:“[^“”]{1,24}”[、，和及与]?){2,}", sentence):
         run = m.group(0).rstrip("、，和及与")
         out.append(_agree(Found(run, m.start(), m.start() + len(run), 0.85), run.count("“"), asked))
+    # 《A》和《B》: titles printed one after another are the documents asked for together.
+    for m in re.finditer(r"(?:《[^《》]{1,60}》(?:、|和|及|与|以及)?){2,}", sentence):
+        run = re.sub(r"(?:、|和|及|与|以及)$", "", m.group(0))
+        out.append(_agree(Found(run, m.start(), m.start() + len(run), 0.85), run.count("《"), asked))
     # 「重点做到“三个着力”：着力推进…，着力筑牢…，着力提升…」: the items follow the count and a colon.
     for m in re.finditer(rf"{_COUNT}[^，。；：:]{{0,10}}[：:]([^。]{{4,240}})", sentence):
         body = m.group(1).rstrip("。；，")
@@ -70,12 +74,29 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             out.append(Found("、".join(run), s0, len(sentence), 0.9))
     # X、Y、Z: a run of 、-separated items is the list itself.
     for m in re.finditer(r"(?:[^，。；、：:]{2,24}、){1,}[^，。；、：:]{2,24}?(?:等|$|(?=[，。；]))", sentence):
-        found = _trim_run(m.group(0).rstrip("等"), m.start(), q.text)
-        if found:
-            out.append(_agree(found, found.text.count("、") + 1, asked))
+        for at, run in _split_at_outlier(m.group(0).rstrip("等"), m.start()):
+            found = _trim_run(run, at, q.text)
+            noun = q.slots.noun or ""
+            if found and len(noun) >= 2 and noun[-2:] in sentence[found.end : found.end + len(noun) + 3]:
+                found = Found(found.text, found.start, found.end, min(found.quality + 0.1, 1.0))  # 「…天麻等中药材」: the asked kind of item
+            if found:
+                out.append(_agree(found, found.text.count("、") + 1, asked))
     # What the what-module finds (one unit, one title) is a single item: below a whole list.
     out.extend(Found(f.text, f.start, f.end, f.quality * 0.7) for f in what.extract(q, ctx))
     return out
+
+
+def _split_at_outlier(run: str, start: int) -> list[tuple[int, str]]:
+    """Two lists joined by one long item (石门乡、柳坪乡、双河镇3个乡镇420余户农户种植黄精、白及、重楼):
+    the long item ends the first list and starts the second, each trimmed as a run of its own."""
+    items = run.split("、")
+    if len(items) >= 4:
+        typical = sorted(len(i) for i in items)[len(items) // 2]
+        for k in range(1, len(items) - 1):
+            if len(items[k]) >= max(8, 3 * typical):
+                second = sum(len(i) + 1 for i in items[:k])
+                return [(start, "、".join(items[: k + 1])), (start + second, "、".join(items[k:]))]
+    return [(start, run)]
 
 
 def _trim_run(run: str, start: int, question: str = "") -> Found | None:
@@ -99,7 +120,7 @@ def _trim_run(run: str, start: int, question: str = "") -> Found | None:
         cut = intro[-1]
     else:  # the run starts its clause: a first item up to twice the others' length is whole (区退役军人事务局、区教育局)
         cut = 0 if len(first) <= 2 * width else len(first) - width
-    while cut < len(first) - 2 and first[cut] in "以在对把将从向与和及":
+    while cut < len(first) - 2 and first[cut] in "以在对把将从向与和及就":
         cut += 1  # a preposition before the first item is not part of it (以专题党课、微宣讲)
     items[0] = first[cut:]
     count = re.search(rf"(?:等)?{_COUNT}", last[1:])

@@ -64,11 +64,18 @@ def parse(text: str, snap: Snapshot) -> Slots:
         if classifier is not None:
             head = re.sub(r"(?:建|办|发|收|花|用|卖|捐|种|招|派|开|设|评|选|搞|弄)$", "", head)
         head = re.split(rf"[^{HAN}]|的|把|将|了|在|给", head)[-1]
+        # 「提案一共立案多少件」: after the adverb comes the act (立案), before it the noun (提案).
+        adverb = re.search(rf"(?:一共|总共|累计|先后|共|都|已经|已)(?=[{HAN}]{{2,3}}$)", head)
+        if adverb and adverb.start() >= 2:
+            anchor, head = head[adverb.end() :], head[: adverb.start()]
+        head = re.sub(r"^(?:今年|去年|明年|当年|全年|目前|现在|至今)", "", head)
         noun = head[-4:] if classifier is None or len(head) >= 2 else noun
     elif anchor is None:
         head = re.sub(r"(?:一共|总共|共|累计|都|已经|已|了|过|约|大概|一年)+$", "", text[: m.start()])
         verb = re.search(rf"([{HAN}]{{2}})$", head)
         anchor = verb.group(1) if verb else None
+    if classifier is None and re.search(r"(?:率|比例|比重|占比|百分比)(?:是|为|达到|有)?(?:多少|几)", text):
+        classifier = "%"  # 「办复率是多少」 is answered by 88.2%, not by the counts beside it
     if classifier is None and re.search(alternation(lexicon().money), text):
         classifier = "元"  # 「卖了多少钱」 is answered by 320万元
     return Slots(anchor=anchor, noun=noun if len(noun or "") >= 2 else None, classifier=classifier)

@@ -58,8 +58,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = min(quality, 0.2)  # 「举办2024年退役军人专场招聘会」: the year names the event, it does not date it
         if asked and precision < min(asked, 3):
             quality *= 0.3  # 「哪天开的」 is not answered by 2024年 (of 「2024年全体会议」)
-        elif asked == 4 and not re.search(r"\d{1,2}\s?[:：点时]", sentence[end : end + 12]):
-            quality *= 0.3  # 「几点开门」 is not answered by a day
+        elif asked == 4 and not re.search(r"\d{1,2}\s?[:：点时]|上午|下午|中午|晚上|凌晨|早上", sentence[end : end + 12]):
+            quality *= 0.3  # 「几点开门」, 「上午还是下午」 are not answered by a day
         # The resolved value (with its year) is the answer; offsets mark what the sentence prints.
         out.append(Found(value, start, end, quality))
         period = _UNTIL.match(sentence, end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...model import Kind
@@ -28,15 +29,24 @@ if TYPE_CHECKING:
 KIND = Kind.WHERE
 
 
+_WH = r"(?:哪里|何地|何处|什么地方|哪个地方)"
+_PREPOSITION = "在于到去"
+
+
 def parse(text: str, snap: Snapshot) -> Slots:
-    m = re.search(rf"([{HAN}]{{2}})了?(?:哪里|何地|何处|什么地方|哪个地方)", text)
+    lex = lexicon()
+    # 「在哪个村」, 「哪家会议室」: the kind of place asked for; the answer ends in it (…仙潭村).
+    ending = re.search(rf"哪(?:个|一个|家|座|所|间)({alternation(lex.place_endings)})", text)
+    noun = ending.group(1) if ending else None
+    wh = rf"(?:{_WH}|哪(?:个|一个|家|座|所|间)(?:{alternation(lex.place_endings)}))"
+    m = re.search(rf"([{HAN}]{{2}})了?{wh}", text)
     anchor = m.group(1) if m else None
-    if anchor and anchor.startswith("在"):
-        anchor = None
+    if anchor and (anchor[0] == "在" or anchor[-1] in _PREPOSITION or re.search("[的是了]", anchor)):
+        anchor = None  # 「常委会在哪里开的」: 会在 is no verb; the act follows the place
     if anchor is None:
-        m = re.search(rf"(?:在|去|到)(?:哪里|何地|何处|什么地方|哪个地方)([{HAN}]{{2}})", text)
+        m = re.search(rf"[{_PREPOSITION}]{wh}([{HAN}](?=[的了呢啊吗？?。]|$)|[{HAN}]{{2}})", text)
         anchor = m.group(1) if m else None
-    return Slots(anchor=anchor)
+    return Slots(anchor=anchor, noun=noun)
 
 
 def asked(text: str) -> str | None:
@@ -62,7 +72,9 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
     # 「生于乌拉圭蒙得维的亚」, 「原产于巴西」, 「栖息在南亚的…」: the object of a place verb, whole and cut
     # at its first 、/的 (the list or the noun it qualifies is often more than was asked).
-    verbs = list(lex.place_verbs) + list(q.anchors)
+    # The asked verb takes a place only when it is no event verb (召开 takes the meeting, not the venue).
+    event_verbs = set(lex.place_events) | {"开", "搞"}
+    verbs = list(lex.place_verbs) + ([] if event_verbs & set(q.anchors) else list(q.anchors))
     for m in re.finditer(rf"(?:{alternation(verbs)})(?:于|在|自|至|到)?", sentence):
         tail = re.match(r"[^，。；！？：,;]{1,40}", sentence[m.end() :])
         if not tail:
@@ -112,6 +124,9 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         if flag == "ns" and len(word) >= 2 and word not in q.text:
             out.append(Found(word, pos, pos + len(word), 0.35))
         pos += len(word)
+    if q.slots.noun:
+        asked_in = (*q.entities, *(q.text[a:b] for a, b, _ in places_in(q.text)))
+        out.extend(_ending_in(sentence, q.slots.noun, asked_in))
     if wanted == "work":
         # 「在哪部电影中首度担当女主角」 asks for a title, not a place.
         out.extend(Found(m.group(0), m.start(), m.end(), 0.8) for m in re.finditer(r"《[^《》]{1,60}》", sentence))
@@ -119,11 +134,35 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     return _tidy(out, sentence)
 
 
+def _ending_in(sentence: str, noun: str, places: tuple[str, ...]) -> list[Found]:
+    """「哪个村」: each place printed with that ending, from where the larger place before it ends
+    (德清县莫干山镇仙潭村 → 仙潭村) or a list joint (鲁家村、余村); the one inside a larger place the
+    question names (「在德清县…哪个村」) first."""
+    out = []
+    for m in re.finditer(re.escape(noun), sentence):
+        start = m.start()
+        while start > max(0, m.start() - 6) and re.match(rf"[{HAN}]", sentence[start - 1]) and sentence[start - 1] not in _NOT_IN_NAME:
+            start -= 1
+        after = sentence[m.end() : m.end() + 1]
+        ends = not re.match(rf"[{HAN}]", after) or after in _NOT_IN_NAME  # not 农村 of 农业农村局
+        if start < m.start() and ends and not _SCOPE.match(sentence[start : m.end()]):
+            chain = re.split(r"[、，；和及与]", sentence[max(0, start - 12) : start])[-1]
+            inside = any(p in chain for p in places)
+            out.append(Found(sentence[start : m.end()], start, m.end(), 0.9 if inside else 0.8, exact=True))
+    return out
+
+
+_NOT_IN_NAME = set("、和及与的在了到赴于省市县区镇乡")
+_SCOPE = re.compile(r"^(?:全|各|本|该|多个|部分)(?:省|市|区|县|镇|乡|村|街道|社区|国|地)")
+
+
 def _tidy(found: list[Found], sentence: str) -> list[Found]:
     """Whole brackets only, and each span once more without the gloss it ends with (迪吉脑儿（今…）)."""
     out: dict[tuple[int, int], Found] = {}
     for f in found:
         f = balanced(f, sentence)
+        if _SCOPE.match(f.text):
+            f = replace(f, quality=f.quality * 0.3)  # 「在全县开展」 says how widely, not where
         if len(f.text) < 1:
             continue
         for g in (f, without_parenthetical(f)):

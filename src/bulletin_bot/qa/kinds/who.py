@@ -45,8 +45,13 @@ def parse(text: str, snap: Snapshot) -> Slots:
         # 「西南大学党委书记是谁」: whose 书记 — the words before the title qualify it.
         head = re.split(rf"[^{HAN}]|的|是|了|在|年|月|日", text[: title_m.start(1)])[-1]
         qualifier = head[:2] if len(head) >= 2 and not re.search(r"哪|谁|什么", head) else None
-    m = re.search(rf"(?:谁|哪位|哪一位)+(?:来|又|将)?([{HAN}](?=[了的过着])|[{HAN}]{{2}})", text)
+    # 「哪位领导带队」: the noun after 哪位 (领导, 书记) is who is asked for; the verb after it is the act.
+    nouns = alternation([*lex.generic_roles, *lex.titles])
+    m = re.search(rf"(?:谁|哪位|哪一位)+(?:{nouns})?(?:来|又|将|是)?([{HAN}](?=[了的过着])|[{HAN}]{{2}})", text)
     anchor = m.group(1) if m else None
+    split = re.search(rf"(?:谁|哪位|哪一位){re.escape(anchor or '')}的([{HAN}])(?:[？。?]|$)", text) if anchor and len(anchor) == 1 else None
+    if split:
+        anchor += split.group(1)  # 「谁出的钱」 asks who 出钱: 出 alone would match 出席
     if anchor is None:
         act = re.search(alternation(lex.action_verbs), text)
         anchor = act.group(0) if act else None
@@ -61,13 +66,15 @@ def _stop() -> re.Pattern[str]:
     return re.compile(alternation(lexicon().after_name))
 
 
-def clip_name(sentence: str, start: int) -> str | None:
-    """Two- or three-character name: cut before a following verb (莫恭明主持 / 王俊出席)."""
+def clip_name(sentence: str, start: int, snap: Snapshot | None = None) -> str | None:
+    """Two- or three-character name: cut before a following verb (莫恭明主持 / 王俊出席), or before
+    any common word (林海涛带领): names are rarely dictionary words, the verbs after them are."""
     stop = _stop()
     for length in (3, 2):
         name = sentence[start : start + length]
         rest = sentence[start + length : start + length + 2]
         ends = not rest or stop.match(rest) or not re.match(rf"[{HAN}]", rest[0]) or rest in lexicon().after_honorifics
+        ends = ends or (snap is not None and len(rest) == 2 and snap.tokenizer.is_common_word(rest))
         if len(name) == length and re.fullmatch(rf"[{HAN}]{{{length}}}", name) and ends and not stop.search(name):
             return name
     return None
@@ -77,8 +84,8 @@ def person_spans(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
     """Names in a sentence: after a title (区委书记王俊), known from the corpus, or tagged by jieba."""
     spans: dict[int, tuple[int, int, str]] = {}
     for m in re.finditer(rf"(?:{titles_re()})(?:为|是)?([{HAN}]{{2,3}})", sentence):  # 现任校长为阮爱馨
-        name = clip_name(sentence, m.start(1))
-        if name:
+        name = clip_name(sentence, m.start(1), snap)
+        if name and not _quoted(sentence, m.start(1)):
             spans[m.start(1)] = (m.start(1), m.start(1) + len(name), name)
     pos = 0
     stop = _stop()
@@ -88,7 +95,7 @@ def person_spans(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
         plausible = snap.terms.get(word) == "person" or (
             2 <= len(word) <= 3 and (not after or stop.match(after) or not re.match(rf"[{HAN}]", after[0]))
         )
-        if flag == "nr" and plausible and word[0] in surnames and pos not in spans:
+        if flag == "nr" and plausible and word[0] in surnames and pos not in spans and not _quoted(sentence, pos):
             spans[pos] = (pos, pos + len(word), word)
         pos += len(word)
     return sorted(spans.values())
@@ -130,8 +137,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         # A role the question names (烈士, 宣讲员): the name printed right after it.
         for m in re.finditer(re.escape(slots.role), sentence):
             at = m.end() + (1 if sentence[m.end() : m.end() + 1] in ("为", "是") else 0)  # 现任校长为阮爱馨
-            name = clip_name(sentence, at)
-            if name:
+            name = clip_name(sentence, at, ctx.snap)
+            if name and not _quoted(sentence, at):
                 found.append((at, at + len(name), name))
     out = []
     weak = set()  # jieba's guess alone, with no surname (育英小学 is tagged a name): a weaker candidate
@@ -221,7 +228,13 @@ def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
         ):
             out.append((pos, pos + len(word), word))
         pos += len(word)
-    return out
+    return [span for span in out if not _quoted(sentence, span[0])]
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Inside a quoted slogan or a title (“委员进乡村·健康送到家”, “金山银山”): words, not a person."""
+    before = sentence[:at]
+    return any(before.count(a) > before.count(b) for a, b in ("“”", "《》", "「」"))
 
 
 # Characters that end a transliterated name's last part or start none (…·特鲁多去世, 由伊恩·法兰明).
