@@ -296,3 +296,22 @@ def test_titles_printed_together_are_one_list(snap: SimpleNamespace) -> None:
 def test_a_count_asked_for_what_its_items_are_is_a_list_question() -> None:
     assert question_kind("协商会上提的4条建议是什么") == Kind.LIST
     assert question_kind("提了几条建议") == Kind.NUMBER
+
+
+def test_a_year_is_no_count(snap: SimpleNamespace) -> None:
+    sentence = "研究院表彰2019年度信息报送先进单位，重庆等10地获评。"
+    got = spans("一共有多少个地方获评", sentence, snap)
+    assert "10地" in got and not any(s.startswith("2019") for s in got), got
+    assert question_kind("朱长根是哪个街道的") == Kind.WHERE
+
+
+def test_a_quote_inside_a_title_loses_to_the_title(snap: SimpleNamespace) -> None:
+    from bulletin_bot.qa.kinds import what
+
+    sentence = "县政协近日印发《关于深化“有事好商量”基层协商工作的实施意见》，在全县设立联络组。"
+    question = "县政协印发的文件叫什么名字"
+    slots = what.parse(question, snap)
+    q = SimpleNamespace(text=question, kind=Kind.WHAT, slots=slots, anchors=(), entities=())
+    found = what.extract(q, Context(sentence, sentence, "2023-06-20", False, snap))
+    best = max(found, key=lambda f: f.quality)
+    assert best.text == "《关于深化“有事好商量”基层协商工作的实施意见》"

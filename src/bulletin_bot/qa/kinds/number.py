@@ -111,6 +111,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             continue
         if not re.search(r"\d", digits) and (digits[:1] in "百千万亿" or (text.endswith("年") and not duration)):
             continue  # Chinese numerals are often words, not counts: 百年, 千家万户
+        if re.match(r"(?:1[6-9]|20)\d\d年", text) and not duration:
+            continue  # 2019年度, 2020年: a year dates something, it counts nothing
         start, end = m.start(), m.end()
         if start > 0 and sentence[start - 1] == "第":
             if not ordinal:

@@ -67,7 +67,10 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     for m in re.finditer(r"“([^“”]{2,30})”", sentence):
         if m.group(1) not in q.text:
             named = re.search(r"叫什么|名称|名字|主题|口号|题目|品牌", q.text)
-            out.append(Found(m.group(1), m.start(1), m.end(1), 0.85 if named else 0.35))
+            # A quote inside a title (《关于深化“有事好商量”…意见》) is part of the title's name.
+            in_title = any(b.start < m.start() and m.end() < b.end for b in books)
+            quality = 0.85 if named else 0.35
+            out.append(Found(m.group(1), m.start(1), m.end(1), quality * 0.5 if in_title else quality))
     verb = anchor_regex(q)
     if verb:
         for m in verb.finditer(sentence):

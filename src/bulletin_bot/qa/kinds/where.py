@@ -124,7 +124,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         if flag == "ns" and len(word) >= 2 and word not in q.text:
             out.append(Found(word, pos, pos + len(word), 0.35))
         pos += len(word)
-    if q.slots.noun:
+    if q.slots.noun in _ADMINISTRATIVE:  # short names (仙潭村); venues (…3号楼第一会议室) come whole above
         asked_in = (*q.entities, *(q.text[a:b] for a, b, _ in places_in(q.text)))
         out.extend(_ending_in(sentence, q.slots.noun, asked_in))
     if wanted == "work":
@@ -152,6 +152,7 @@ def _ending_in(sentence: str, noun: str, places: tuple[str, ...]) -> list[Found]
     return out
 
 
+_ADMINISTRATIVE = ("省", "市", "区", "县", "镇", "乡", "村", "街道", "社区")
 _NOT_IN_NAME = set("、和及与的在了到赴于省市县区镇乡")
 _SCOPE = re.compile(r"^(?:全|各|本|该|多个|部分)(?:省|市|区|县|镇|乡|村|街道|社区|国|地)")
 
