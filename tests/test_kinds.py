@@ -271,6 +271,8 @@ def test_a_name_after_a_title_ends_where_a_common_word_starts(snap: SimpleNamesp
 def test_which_village_is_a_place_with_that_ending(snap: SimpleNamespace) -> None:
     got = spans("考察组去的是哪个村", "考察组先后走访了安吉县鲁家村、余村和德清县莫干山镇仙潭村，实地察看民宿集群。", snap)
     assert {"鲁家村", "余村", "仙潭村"} <= got
+    got = spans("周大勇是哪个村的", "龙潭镇马家沟村退役军人周大勇回乡创业，他带领村“两委”修通产业路，带动本村农户增收。", snap)
+    assert "马家沟村" in got and not any(s.endswith(("带领村", "本村")) for s in got), got
 
 
 def test_a_rate_is_answered_by_a_percentage(snap: SimpleNamespace) -> None:

@@ -115,7 +115,8 @@ def _trim_run(run: str, start: int, question: str = "") -> Found | None:
     intro = [m.end() for m in _INTRO.finditer(first) if len(first) - m.end() >= 2]
     # The question's own words introduce the items (要做好哪三项工作 → 要求做好|征集、研究、编纂).
     intro += [i + 2 for i in range(len(first) - 3) if first[i : i + 2] in question]
-    intro.sort()
+    # 「即有机构、有编制、有人员」: an introducer the other items start with too is part of the first.
+    intro = sorted(k for k in intro if not all(i.startswith(first[k - 1 : k]) for i in items[1:]))
     if intro and len(first) - intro[-1] <= width + 4:
         cut = intro[-1]
     else:  # the run starts its clause: a first item up to twice the others' length is whole (区退役军人事务局、区教育局)

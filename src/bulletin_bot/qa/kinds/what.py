@@ -27,7 +27,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
     if noun_m:
         cut = re.search(r"出|签|是|有|的|了|举办|召开|获|在|由|被|与|和|给|讲|写|编|作|发|开|办|中|叫", noun_m.group(1)[1:])
         noun = noun_m.group(1)[: cut.start() + 1] if cut else noun_m.group(1)
-        if anchor is None or anchor[-1] in "和与的在":
+        if anchor is None or anchor[-1] in "和与的在" or re.search(rf"(?:{alternation(lexicon().org_suffixes)})$", anchor):
+            # 「县融媒体中心哪部短视频被评为…」: 中心 ends the subject; the verb follows the asked noun.
             # 「哪次斗争中牺牲」/「和哪所高校签了」: the verb follows the asked noun.
             after = text[noun_m.start(1) + len(noun) :]
             verb_m = re.match(rf"(?:中|里|上|了|的|是)?([{HAN}]{{2}})", after)

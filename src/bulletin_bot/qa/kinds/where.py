@@ -126,7 +126,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         pos += len(word)
     if q.slots.noun in _ADMINISTRATIVE:  # short names (仙潭村); venues (…3号楼第一会议室) come whole above
         asked_in = (*q.entities, *(q.text[a:b] for a, b, _ in places_in(q.text)))
-        out.extend(_ending_in(sentence, q.slots.noun, asked_in))
+        out.extend(_ending_in(sentence, q.slots.noun, asked_in, tagged(sentence, ctx.snap)))
     if wanted == "work":
         # 「在哪部电影中首度担当女主角」 asks for a title, not a place.
         out.extend(Found(m.group(0), m.start(), m.end(), 0.8) for m in re.finditer(r"《[^《》]{1,60}》", sentence))
@@ -134,18 +134,27 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     return _tidy(out, sentence)
 
 
-def _ending_in(sentence: str, noun: str, places: tuple[str, ...]) -> list[Found]:
+def _ending_in(sentence: str, noun: str, places: tuple[str, ...], tags: list[tuple[str, str]]) -> list[Found]:
     """「哪个村」: each place printed with that ending, from where the larger place before it ends
     (德清县莫干山镇仙潭村 → 仙潭村) or a list joint (鲁家村、余村); the one inside a larger place the
     question names (「在德清县…哪个村」) first."""
     out = []
+    acts, bounds, pos = [], {0}, 0  # where verbs and pronouns are: 「他带领村“两委”」 names no village
+    for word, flag in tags:
+        if flag[:1] in ("v", "r", "p", "d"):
+            acts.append((pos, pos + len(word)))
+        pos += len(word)
+        bounds.add(pos)
     for m in re.finditer(re.escape(noun), sentence):
         start = m.start()
+        if start > 0 and sentence[start - 1] in "本全各该此每":
+            continue  # 「带动本村」: this village, no name
         while start > max(0, m.start() - 6) and re.match(rf"[{HAN}]", sentence[start - 1]) and sentence[start - 1] not in _NOT_IN_NAME:
             start -= 1
         after = sentence[m.end() : m.end() + 1]
-        ends = not re.match(rf"[{HAN}]", after) or after in _NOT_IN_NAME  # not 农村 of 农业农村局
-        if start < m.start() and ends and not _SCOPE.match(sentence[start : m.end()]):
+        ends = m.end() in bounds and after not in _ORG_AFTER  # not 农村 of 农业农村局
+        worded = any(a < m.start() and start < b for a, b in acts)
+        if start < m.start() and ends and not worded and not _SCOPE.match(sentence[start : m.end()]):
             chain = re.split(r"[、，；和及与]", sentence[max(0, start - 12) : start])[-1]
             inside = any(p in chain for p in places)
             out.append(Found(sentence[start : m.end()], start, m.end(), 0.9 if inside else 0.8, exact=True))
@@ -153,6 +162,7 @@ def _ending_in(sentence: str, noun: str, places: tuple[str, ...]) -> list[Found]
 
 
 _ADMINISTRATIVE = ("省", "市", "区", "县", "镇", "乡", "村", "街道", "社区")
+_ORG_AFTER = set("局委办部厅处科室所站院馆组")
 _NOT_IN_NAME = set("、和及与的在了到赴于省市县区镇乡")
 _SCOPE = re.compile(r"^(?:全|各|本|该|多个|部分)(?:省|市|区|县|镇|乡|村|街道|社区|国|地)")
 
