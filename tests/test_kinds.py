@@ -298,6 +298,7 @@ def test_titles_printed_together_are_one_list(snap: SimpleNamespace) -> None:
 def test_a_count_asked_for_what_its_items_are_is_a_list_question() -> None:
     assert question_kind("协商会上提的4条建议是什么") == Kind.LIST
     assert question_kind("提了几条建议") == Kind.NUMBER
+    assert question_kind("活动分哪四个环节") == Kind.LIST
 
 
 def test_a_year_is_no_count(snap: SimpleNamespace) -> None:

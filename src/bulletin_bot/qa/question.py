@@ -82,6 +82,9 @@ def question_kind(text: str) -> Kind:
     # 「市委宣传部副部长叫什么」, 「市委台办主任？」: a title asked for its holder.
     if re.search(rf"(?:{alternation(lex.titles)})(?:叫什么|是|[？。]|$)", text) and not re.search(r"多少|几|何时|什么时候|哪天", text):
         return Kind.WHO
+    # 「分哪四个环节」, 「哪3家单位」: as many items as the question counts.
+    if re.search(rf"哪(?:[2-9]|[两三四五六七八九十])(?:{alternation(lex.classifiers)})", text):
+        return Kind.LIST
     # 「“五有”标准指的是什么」, 「“三个结合”是啥」: a numbered slogan's items.
     if re.search(r"“[^“”]{0,6}[两三四五六七八九十][^“”]{0,6}”[^，。？]{0,6}(?:是什么|指什么|指的是什么|具体是什么|分别是什么|包括什么)", text):
         return Kind.LIST

@@ -62,6 +62,7 @@ FEATURES: dict[str, str] = {
     "near_overlap": "idf share of the question's words in the four characters beside the span (二等奖5名)",
     "cloze": "the span fills the gap between the question's own words around its wh-word",
     "role_agrees": "share of the asked title (綦江区委书记 in 「綦江区委书记是谁」) printed right before the name: 万州区委书记莫恭明 is another's",
+    "year_beside_span": "the year the question asks about (2023年, or 去年 of a 2024 issue) is printed right before the span: 由2020年的不足5万元增加到2023年的38万元",
     "adjacent": "how many of the question's own characters are printed right against the span (副主任|罗建波, 服务站|136个)",
     "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
 }
@@ -243,6 +244,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
         years_clash = bool(q.years) and not any(y in passage or (c.issue_date or "").startswith(y) for y in q.years)
         years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
         spans = list(sentences(chunk.text))
+        years_asked = asked_years(q.text, q.years, c.issue_date)
         article = ""
         for n, (s, e) in enumerate(spans):
             sentence = chunk.text[s:e]
@@ -314,6 +316,9 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "window_overlap": _share(outside, around),
                     "near_overlap": _share(outside, beside),
                     "adjacent": adjacent(sentence, found.start, found.end, q.text),
+                    "year_beside_span": float(any(
+                        y in sentence[max(0, found.start - 12) : found.start] for y in years_asked
+                    )),
                     "role_agrees": role_agreement(sentence, found.start, role) if role else 1.0,
                 }
                 span_rows.append((hit, sentence, s, e, found, span))
@@ -414,6 +419,21 @@ def asked_role(question: str) -> str | None:
 
 
 _NOT_TITLE = set("由为是在和与及的了被将对向经请任")
+
+
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+
+
+def asked_years(question: str, years: tuple[str, ...], issue_date: str | None) -> tuple[str, ...]:
+    """What a year the question names looks like in print: 2023年, and for 去年 in a 2024 issue also
+    2023年 (and 去年 itself, which the article may print too)."""
+    out = [f"{y}年" for y in years]
+    for word, shift in _RELATIVE_YEARS.items():
+        if word in question:
+            out.append(word)
+            if issue_date and issue_date[:4].isdigit():
+                out.append(f"{int(issue_date[:4]) + shift}年")
+    return tuple(out)
 
 
 def role_agreement(sentence: str, start: int, role: str) -> float:

@@ -38,8 +38,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
         or re.search(rf"的([{HAN}]{{2,3}})(?:是谁|是哪位)", text)
     )
     role = role_m.group(1) if role_m else None
-    if role in lex.generic_roles:
-        role = None
+    if role in lex.generic_roles or (role and role[1:] in lex.generic_roles):
+        role = None  # 「哪位县领导」 asks for a person, not for the holder of a title
     qualifier = None
     if title_m and role:
         # 「西南大学党委书记是谁」: whose 书记 — the words before the title qualify it.
@@ -47,7 +47,7 @@ def parse(text: str, snap: Snapshot) -> Slots:
         qualifier = head[:2] if len(head) >= 2 and not re.search(r"哪|谁|什么", head) else None
     # 「哪位领导带队」: the noun after 哪位 (领导, 书记) is who is asked for; the verb after it is the act.
     nouns = alternation([*lex.generic_roles, *lex.titles])
-    m = re.search(rf"(?:谁|哪位|哪一位)+(?:{nouns})?(?:来|又|将|是)?([{HAN}](?=[了的过着])|[{HAN}]{{2}})", text)
+    m = re.search(rf"(?:谁|哪位|哪一位)+(?:[县市区省镇乡村]?(?:{nouns}))?(?:来|又|将|是)?([{HAN}](?=[了的过着])|[{HAN}]{{2}})", text)
     anchor = m.group(1) if m else None
     split = re.search(rf"(?:谁|哪位|哪一位){re.escape(anchor or '')}的([{HAN}])(?:[？。?]|$)", text) if anchor and len(anchor) == 1 else None
     if split:
