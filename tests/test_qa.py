@@ -123,3 +123,13 @@ def test_the_qa_package_has_no_import_cycles() -> None:
     for m in sorted(graph):
         if m.startswith("bulletin_bot.qa"):
             visit(m, [])
+
+
+def test_a_relative_year_is_read_against_the_issue_date_and_roles_must_agree() -> None:
+    assert rank.asked_years("去年村集体经济收入有多少", (), "2024-08-12") == ("去年", "2023年")
+    assert rank.asked_years("2019年开了几次会", ("2019",), None) == ("2019年",)
+    s = "12月18日，市委党史研究室主任徐塞声赴璧山区调研。"
+    assert rank.role_agreement(s, s.find("徐塞声"), "璧山区委党史研究室主任") == 0.0  # another office's head
+    assert rank.role_agreement(s, s.find("徐塞声"), "党史研究室主任") == 1.0
+    s = "会议由党委书记张三主持。"
+    assert rank.role_agreement(s, s.find("张三"), "西南大学党委书记") == 0.5  # the title without its qualifier
