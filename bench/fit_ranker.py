@@ -9,7 +9,8 @@ on the bulletin sets alone.
 Every candidate (a sentence with a typed span, or the sentence alone) of every training question is
 labelled right or wrong against the question's gold answers; logistic regression (scikit-learn, at
 fit time only) learns the feature weights. The refusal is a third, question-level regression; it also
-sees each answerable question asked again without the article that answers it, and the public set's
+sees each answerable question asked again without the article that answers it and again without the
+sentences that print its answer (the detail is missing, the article is there), and the public set's
 questions, with weights that cross-fitting chooses, as it chooses the one refusal threshold: 4 folds
 by a hash of the id, each decided by models fitted on the other three, for the most questions handled
 right, the bulletins and the public set weighing the same. The held-out sets
