@@ -71,6 +71,7 @@ TRAINING = [
     ("tune-dseed", FX / "blind" / "tune" / "dseed40.jsonl", SEED),
     ("tune-d401", FX / "blind" / "tune" / "d401.jsonl", [FX / "blind" / "tune" / "bulletins"]),
     ("tune-d402", FX / "blind" / "tune" / "d402.jsonl", [FX / "blind" / "tune" / "bulletins"]),
+    ("tune-d403", FX / "blind" / "tune" / "d403.jsonl", [FX / "blind" / "tune" / "bulletins"]),
 ]
 SYNTH_ISSUES = 12
 ABLATED_WEIGHTS = (0.0, 0.25, 0.5, 1.0)  # tried by cross-fitting; the best is kept

@@ -20,6 +20,7 @@ from ..ingest.chunk import sentences
 from ..model import Hit, Kind
 from .kinds import module_for
 from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re, word_bounds
+from .kinds.list import asked_count
 from .kinds.number import number_re
 
 if TYPE_CHECKING:
@@ -62,13 +63,15 @@ FEATURES: dict[str, str] = {
     "near_overlap": "idf share of the question's words in the four characters beside the span (二等奖5名)",
     "cloze": "the span fills the gap between the question's own words around its wh-word",
     "role_agrees": "share of the asked title (綦江区委书记 in 「綦江区委书记是谁」) printed right before the name: 万州区委书记莫恭明 is another's",
+    "noun_asked": "the question names the kind of thing it wants (哪个会议室, 多少位专家): a span without it is another fact",
+    "count_clash": "a list question counts its items (另外9个地方) and this list has another number of them",
     "year_beside_span": "the year the question asks about (2023年, or 去年 of a 2024 issue) is printed right before the span: 由2020年的不足5万元增加到2023年的38万元",
     "adjacent": "how many of the question's own characters are printed right against the span (副主任|罗建波, 服务站|136个)",
     "sentence_span_quality": "the best typed span in the sentence: a sentence with none rarely answers a typed question",
 }
 # Question-level evidence of a missing fact: the same for every sentence of an article, so it tells
 # the refusal (CALIBRATION) something and the sentence ranking nothing; the rankers leave it out.
-CALIBRATION_ONLY = ("missing_known", "unseen_words")
+CALIBRATION_ONLY = ("missing_known", "unseen_words", "noun_asked")
 KIND_FEATURES = tuple(f"span_{k.value}" for k in (Kind.WHEN, Kind.WHO, Kind.NUMBER, Kind.WHERE, Kind.WHAT, Kind.LIST))
 FEATURE_NAMES = tuple(FEATURES) + KIND_FEATURES
 
@@ -127,6 +130,7 @@ CALIBRATION = (
     "best_sentence_logit", "best_span_logit", "margin_logit", "best_overlap_article", "best_dense", "best_missing_word",
     "best_missing_known", "best_unseen_words", "best_entities_missing", "best_year_clash",
     "best_sentence_span_quality", "best_span_adjacent", "best_span_role_agrees", "factoid", "factoid_span_quality",
+    "best_span_noun_missing", "best_span_count_clash",
 )
 FACTOID = (Kind.WHEN, Kind.WHO, Kind.NUMBER, Kind.WHERE)
 
@@ -140,7 +144,7 @@ def question_features(cands: list[Candidate], kind: Kind | None = None) -> list[
     factoid = float(kind in FACTOID)
     plain = sorted((c for c in cands if c.found is None), key=lambda c: -c.p_sentence)
     if not plain:
-        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, factoid, 0.0]
+        return [-10.0, -10.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, factoid, 0.0, 0.0, 0.0]
     best = plain[0]
     second = plain[1].p_sentence if len(plain) > 1 else 1e-6
     top_span = max((c for c in cands if c.found is not None), key=lambda c: c.score, default=None)
@@ -168,6 +172,9 @@ def question_features(cands: list[Candidate], kind: Kind | None = None) -> list[
         # best span is a weak shape (a clause, a bare number) is one the bulletin does not answer.
         factoid,
         factoid * (of_span.get("span_quality", 0.0) if top_span else 0.0),
+        # 「在哪个会议室开的」 answered by a span that is no 会议室 and has none beside it.
+        of_span.get("noun_asked", 0.0) * (1.0 - max(of_span.get("span_has_noun", 0.0), of_span.get("noun_near_span", 0.0))),
+        of_span.get("count_clash", 0.0),
     ]
 
 
@@ -245,6 +252,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
         years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
         spans = list(sentences(chunk.text))
         years_asked = asked_years(q.text, q.years, c.issue_date)
+        asked_items = asked_count(q.text) if q.kind is Kind.LIST else None
         article = ""
         for n, (s, e) in enumerate(spans):
             sentence = chunk.text[s:e]
@@ -316,6 +324,8 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "window_overlap": _share(outside, around),
                     "near_overlap": _share(outside, beside),
                     "adjacent": adjacent(sentence, found.start, found.end, q.text),
+                    "noun_asked": float(bool(noun)),
+                    "count_clash": float(asked_items is not None and found.text.count("、") + 1 != asked_items),
                     "year_beside_span": float(any(
                         y in sentence[max(0, found.start - 12) : found.start] for y in years_asked
                     )),
