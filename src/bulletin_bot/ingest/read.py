@@ -9,9 +9,8 @@ an indented line starts a paragraph, a centred line is a title; text rules alone
 
 from __future__ import annotations
 
-import re
-
 import hashlib
+import re
 import statistics
 import zipfile
 from collections.abc import Callable, Iterable

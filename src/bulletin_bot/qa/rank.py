@@ -428,9 +428,6 @@ def asked_role(question: str) -> str | None:
     return phrase if len(phrase) >= 2 and re.search(rf"(?:{titles_re()})$", phrase) else None
 
 
-_NOT_TITLE = set("由为是在和与及的了被将对向经请任")
-
-
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 
@@ -444,6 +441,9 @@ def asked_years(question: str, years: tuple[str, ...], issue_date: str | None) -
             if issue_date and issue_date[:4].isdigit():
                 out.append(f"{int(issue_date[:4]) + shift}年")
     return tuple(out)
+
+
+_NOT_TITLE = set("由为是在和与及的了被将对向经请任")  # function words before a title: no other qualifier
 
 
 def role_agreement(sentence: str, start: int, role: str) -> float:
