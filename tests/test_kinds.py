@@ -318,3 +318,11 @@ def test_a_quote_inside_a_title_loses_to_the_title(snap: SimpleNamespace) -> Non
     found = what.extract(q, Context(sentence, sentence, "2023-06-20", False, snap))
     best = max(found, key=lambda f: f.quality)
     assert best.text == "《关于深化“有事好商量”基层协商工作的实施意见》"
+
+
+def test_counts_printed_with_their_noun_and_places_of_a_committee(snap: SimpleNamespace) -> None:
+    got = spans("读书活动有多少党员参与", "市直机关3900多个党组织、5万余党员踊跃参与。", snap)
+    assert "5万余" in got or "5万余党员" in got, got
+    assert question_kind("莫恭明是哪个区的书记") == Kind.WHERE
+    got = spans("莫恭明是哪个区的书记", "市委常委、万州区委书记莫恭明主持召开区委常委会。", snap)
+    assert "万州区" in got, got

@@ -80,7 +80,8 @@ def question_kind(text: str) -> Kind:
     if re.search(alternation(lex.what_overrides), text) or re.search(named, text):
         return Kind.WHAT
     # 「市委宣传部副部长叫什么」, 「市委台办主任？」: a title asked for its holder.
-    if re.search(rf"(?:{alternation(lex.titles)})(?:叫什么|是|[？。]|$)", text) and not re.search(r"多少|几|何时|什么时候|哪天", text):
+    asks_place = re.search(r"哪(?:个|一个)?(?:区|县|市|省|镇|乡|村|街道|地方)|哪里", text)  # 「哪个区的书记」
+    if re.search(rf"(?:{alternation(lex.titles)})(?:叫什么|是|[？。]|$)", text) and not re.search(r"多少|几|何时|什么时候|哪天", text) and not asks_place:
         return Kind.WHO
     # 「分哪四个环节」, 「哪3家单位」: as many items as the question counts.
     if re.search(rf"哪(?:[2-9]|[两三四五六七八九十])(?:{alternation(lex.classifiers)})", text):

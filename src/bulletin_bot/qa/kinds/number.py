@@ -41,7 +41,7 @@ def number_re() -> re.Pattern[str]:
 def bare_re() -> re.Pattern[str]:
     """A number printed with no unit (首集收视率为7.07, 出资5000万): a weaker candidate."""
     marks = alternation(lexicon().range_marks)
-    return re.compile(rf"(?<![\d.,A-Za-z])(?:{VALUE})(?:万|千|百|亿)*(?:(?:{marks})(?:{VALUE})(?:万|千|百|亿)*)?(?![\d.,])")
+    return re.compile(rf"(?<![\d.,A-Za-z])(?:{VALUE})(?:万|千|百|亿)*(?:(?:{marks})(?:{VALUE})(?:万|千|百|亿)*)?(?:余|多)?(?![\d.,])")
 
 
 _CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z]{0,7}-?\d+[A-Za-z0-9]*(?![A-Za-z0-9])")  # L5, A380, POWER6
@@ -94,7 +94,7 @@ def compatible(asked: str | None, found: str) -> bool:
     if any(asked in g and found in g for g in groups):
         return True
     if asked == "个":  # the generic counter: any count, but not a year, a duration or money
-        return not any(found in g for g in groups[3:])
+        return not any(found in g for g in groups if "元" in g or "年" in g)  # money and time groups
     return False
 
 
@@ -147,6 +147,12 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         text = m.group(0)
         if not re.search(r"\d", text) and len(text) < 2:
             continue  # a lone 一 or 三 is a word more often than a number
+        noun = slots.noun or ""
+        if noun and sentence[m.end() : m.end() + len(noun)] == noun:
+            # 「5万余党员」 for 多少党员: a count printed with its noun and no counter
+            out.append(Found(text, m.start(), m.end(), 0.6))
+            out.append(Found(text + noun, m.start(), m.end() + len(noun), 0.55))
+            continue
         out.append(Found(text, m.start(), m.end(), 0.2))
         unit = _next_word(sentence, m.end(), ctx)
         if unit:  # 30亿越南盾, 101发: a unit the lexicon does not list, read as jieba's next word

@@ -141,7 +141,7 @@ def _ending_in(sentence: str, noun: str, places: tuple[str, ...], tags: list[tup
     out = []
     acts, bounds, pos = [], {0}, 0  # where verbs and pronouns are: 「他带领村“两委”」 names no village
     for word, flag in tags:
-        if flag[:1] in ("v", "r", "p", "d"):
+        if flag[:1] in ("v", "r", "p", "d", "t", "c", "u", "a"):
             acts.append((pos, pos + len(word)))
         pos += len(word)
         bounds.add(pos)
@@ -152,7 +152,9 @@ def _ending_in(sentence: str, noun: str, places: tuple[str, ...], tags: list[tup
         while start > max(0, m.start() - 6) and re.match(rf"[{HAN}]", sentence[start - 1]) and sentence[start - 1] not in _NOT_IN_NAME:
             start -= 1
         after = sentence[m.end() : m.end() + 1]
-        ends = m.end() in bounds and after not in _ORG_AFTER  # not 农村 of 农业农村局
+        # Not 农村 of 农业农村局; but 万州区 of 万州区委 is the place of its party committee.
+        committee = noun in _ADMINISTRATIVE[:6] and sentence[m.end() : m.end() + 2] in ("委书", "委常", "委副", "政府", "人大", "政协") or sentence[m.end() : m.end() + 1] == "委"
+        ends = committee or (m.end() in bounds and after not in _ORG_AFTER)
         worded = any(a < m.start() and start < b for a, b in acts)
         if start < m.start() and ends and not worded and not _SCOPE.match(sentence[start : m.end()]):
             chain = re.split(r"[、，；和及与]", sentence[max(0, start - 12) : start])[-1]

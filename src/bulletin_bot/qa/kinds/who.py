@@ -266,8 +266,11 @@ def agents(q: Question, ctx: Context) -> list[Found]:
     sentence = ctx.sentence
     verbs = list(lex.agent_verbs) + list(q.anchors)
     out = []
-    for m in re.finditer(rf"(?:由|被|经由|经)([^，。；！？由被]{{2,30}}?)(?:所|来|负责|共同|亲自|于[^，。；]{{2,12}})?(?:{alternation(verbs)})", sentence):
-        out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
+    # The verb is a verb, not the head of a noun (由中共党史出版社出版: 出版 of 出版社 ends no agent).
+    for m in re.finditer(rf"(?:由|被|经由|经)([^，。；！？由被]{{2,30}}?)(?:所|来|负责|共同|亲自|于[^，。；]{{2,12}})?({alternation(verbs)})(?![社者物局馆院部商界])", sentence):
+        # 「谁编的」 is not answered by 「由X出版」: another act's agent counts for less.
+        asked = not q.anchors or any(a in m.group(2) or m.group(2) in a for a in q.anchors)
+        out.append(Found(m.group(1), m.start(1), m.end(1), 0.7 if asked else 0.4))
     if q.anchors:
         for m in re.finditer(alternation(q.anchors), sentence):
             head = re.split(r"[，。；！？：]", sentence[: m.start()])[-1]
