@@ -22,6 +22,8 @@ _BOOKISH = r"书|著作|出版|编纂|读本|画册|丛书|刊物|文件|作品|
 def parse(text: str, snap: Snapshot) -> Slots:
     m = re.search(rf"([{HAN}]{{2}})了?(?:{_WH})", text)
     anchor = m.group(1) if m else None
+    if anchor and anchor[0] in "起都也还又再就才" and m and text[m.end(1) : m.end(1) + 1] == "了":
+        anchor = anchor[1:]  # 「大家一起学了什么」: the verb is 学, not 起学
     noun_m = re.search(rf"(?:{_WH})(?:个|项|种|位|家|所)?([{HAN}]{{1,5}})", text)
     noun = None
     if noun_m:
