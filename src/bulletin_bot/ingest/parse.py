@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import ParseError
 from ..model import Article, Bulletin, Issue, Section
 from .read import Line, PageCallback, read_lines
-from .text import CLAUSE_END, SENTENCE_END, join_lines, nospace, squeeze
+from .text import CLAUSE_END, SENTENCE_END, join_lines, nospace, squeeze, unclosed
 
 HEADER = re.compile(r"^【\s*([^【】]{1,16}?)\s*】$")
 # 「一、履职动态」 on a line of its own: a numbered section heading, when it opens the body or follows an
@@ -478,7 +478,7 @@ def _paragraphs(lines: list[Line]) -> list[str]:
             paragraphs.append(current)
             current = ""
         current = join_lines(current, text)
-        ended = _ends(line, full_width) and not _open_quote(current)
+        ended = _ends(line, full_width) and not unclosed(current)  # never inside 「“委员进乡村·健」
         if ended and line.width is not None and text[-1:] not in SENTENCE_END and k + 1 < len(lines):
             ended = not lines[k + 1].text.lstrip()[:1].isascii()  # a number that did not fit went on
             # Where the export kept its indents, a short line cut off mid-sentence is a wrap, not an end.
@@ -489,11 +489,6 @@ def _paragraphs(lines: list[Line]) -> list[str]:
 
 
 _SENTENCE_CLOSED = re.compile(r"[。！？…!?][”’」』）)]*$")
-
-
-def _open_quote(paragraph: str) -> bool:
-    """A quote or bracket opened and not yet closed: no paragraph ends inside 「“委员进乡村·健」."""
-    return any(paragraph.count(a) > paragraph.count(b) for a, b in ("“”", "《》", "（）", "「」"))
 
 
 def _next_ordinal(paragraph: str, text: str) -> bool:

@@ -83,3 +83,12 @@ def cn_int(text: str) -> int | None:
         tens, _, ones = text.partition("十")
         return _CN_DIGITS.get(tens, 0) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
     return _CN_DIGITS.get(text)
+
+
+QUOTES = ("“”", "《》", "「」")
+BRACKETS = (*QUOTES, "（）")
+
+
+def unclosed(text: str, pairs: tuple[str, ...] = BRACKETS) -> bool:
+    """Some quote or bracket of ``pairs`` is opened in ``text`` and not closed again."""
+    return any(text.count(a) > text.count(b) for a, b in pairs)

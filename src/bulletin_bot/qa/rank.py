@@ -232,6 +232,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
     anchor_chars = set(q.slots.anchor or "")
     choice = "还是" in q.text  # 「是A还是B」: there the answer is one of the question's own words
     role = asked_role(q.text) if q.kind is Kind.WHO else None
+    asked_items = asked_count(q.text) if q.kind is Kind.LIST else None
     unseen_share = sum(w for t, w in q.weights.items() if len(t) >= 2 and t in q.unseen) / (sum(q.weights.values()) or 1.0)
     rows: list[tuple[Hit, str, int, int, Found | None, list[float]]] = []
     for hit, rank, neighbour in passages(hits, searcher):
@@ -251,8 +252,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
         years_clash = bool(q.years) and not any(y in passage or (c.issue_date or "").startswith(y) for y in q.years)
         years_clash = years_clash and bool(re.search(r"\d{4}年", passage))
         spans = list(sentences(chunk.text))
-        years_asked = asked_years(q.text, q.years, c.issue_date)
-        asked_items = asked_count(q.text) if q.kind is Kind.LIST else None
+        years_asked = asked_years(q.text, q.years, c.issue_date)  # 去年 depends on the issue's date
         article = ""
         for n, (s, e) in enumerate(spans):
             sentence = chunk.text[s:e]

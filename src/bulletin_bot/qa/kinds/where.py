@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from ...model import Kind
@@ -125,13 +126,18 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             out.append(Found(word, pos, pos + len(word), 0.35))
         pos += len(word)
     if q.slots.noun in _ADMINISTRATIVE:  # short names (仙潭村); venues (…3号楼第一会议室) come whole above
-        asked_in = (*q.entities, *(q.text[a:b] for a, b, _ in places_in(q.text)))
+        asked_in = (*q.entities, *_places_named(q.text))
         out.extend(_ending_in(sentence, q.slots.noun, asked_in, tagged(sentence, ctx.snap)))
     if wanted == "work":
         # 「在哪部电影中首度担当女主角」 asks for a title, not a place.
         out.extend(Found(m.group(0), m.start(), m.end(), 0.8) for m in re.finditer(r"《[^《》]{1,60}》", sentence))
     out.extend(clauses(q, ctx, TYPED_CLAUSE))  # 「原生于巴西」, 「效力意大利中下游球会热那亚」
     return _tidy(out, sentence)
+
+
+@cache
+def _places_named(question: str) -> tuple[str, ...]:
+    return tuple(question[a:b] for a, b, _ in places_in(question))
 
 
 def _ending_in(sentence: str, noun: str, places: tuple[str, ...], tags: list[tuple[str, str]]) -> list[Found]:
@@ -153,7 +159,7 @@ def _ending_in(sentence: str, noun: str, places: tuple[str, ...], tags: list[tup
             start -= 1
         after = sentence[m.end() : m.end() + 1]
         # Not 农村 of 农业农村局; but 万州区 of 万州区委 is the place of its party committee.
-        committee = noun in _ADMINISTRATIVE[:6] and sentence[m.end() : m.end() + 2] in ("委书", "委常", "委副", "政府", "人大", "政协") or sentence[m.end() : m.end() + 1] == "委"
+        committee = sentence.startswith("委", m.end()) or (noun in _ADMINISTRATIVE[:6] and sentence.startswith(("政府", "人大", "政协"), m.end()))
         ends = committee or (m.end() in bounds and after not in _ORG_AFTER)
         worded = any(a < m.start() and start < b for a, b in acts)
         if start < m.start() and ends and not worded and not _SCOPE.match(sentence[start : m.end()]):

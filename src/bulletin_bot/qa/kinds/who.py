@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ...ingest.text import QUOTES, unclosed
 from ...model import Kind
 from ..lexicon import alternation, lexicon
 from ..slots import Slots
@@ -233,8 +234,7 @@ def foreign_names(sentence: str, snap: Snapshot) -> list[tuple[int, int, str]]:
 
 def _quoted(sentence: str, at: int) -> bool:
     """Inside a quoted slogan or a title (“委员进乡村·健康送到家”, “金山银山”): words, not a person."""
-    before = sentence[:at]
-    return any(before.count(a) > before.count(b) for a, b in ("“”", "《》", "「」"))
+    return unclosed(sentence[:at], QUOTES)
 
 
 # Characters that end a transliterated name's last part or start none (…·特鲁多去世, 由伊恩·法兰明).
