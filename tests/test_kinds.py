@@ -326,3 +326,16 @@ def test_counts_printed_with_their_noun_and_places_of_a_committee(snap: SimpleNa
     assert question_kind("莫恭明是哪个区的书记") == Kind.WHERE
     got = spans("莫恭明是哪个区的书记", "市委常委、万州区委书记莫恭明主持召开区委常委会。", snap)
     assert "万州区" in got, got
+
+
+def test_the_asked_verb_without_its_adverb_and_the_agent_of_that_verb(snap: SimpleNamespace) -> None:
+    from bulletin_bot.qa.kinds import what, who
+
+    assert what.parse("会上大家一起学了什么", snap).anchor == "学"
+    sentence = "南川区党史和地方志研究室编纂的《南川抗战损失》，日前由中共党史出版社公开出版。"
+    question = "那本书是谁编的"
+    slots = who.parse(question, snap)
+    q = SimpleNamespace(text=question, kind=Kind.WHO, slots=slots, anchors=lexicon().synonyms(slots.anchor), entities=())
+    found = who.agents(q, Context(sentence, sentence, "2021-01-08", False, snap))
+    best = max(found, key=lambda f: f.quality)
+    assert best.text == "南川区党史和地方志研究室", found

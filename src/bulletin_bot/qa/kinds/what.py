@@ -22,7 +22,7 @@ _BOOKISH = r"书|著作|出版|编纂|读本|画册|丛书|刊物|文件|作品|
 def parse(text: str, snap: Snapshot) -> Slots:
     m = re.search(rf"([{HAN}]{{2}})了?(?:{_WH})", text)
     anchor = m.group(1) if m else None
-    if anchor and anchor[0] in "起都也还又再就才" and m and text[m.end(1) : m.end(1) + 1] == "了":
+    if m and anchor[0] in "起都也还又再就才" and text[m.end(1) : m.end(1) + 1] == "了":
         anchor = anchor[1:]  # 「大家一起学了什么」: the verb is 学, not 起学
     noun_m = re.search(rf"(?:{_WH})(?:个|项|种|位|家|所)?([{HAN}]{{1,5}})", text)
     noun = None
@@ -30,8 +30,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
         cut = re.search(r"出|签|是|有|的|了|举办|召开|获|在|由|被|与|和|给|讲|写|编|作|发|开|办|中|叫", noun_m.group(1)[1:])
         noun = noun_m.group(1)[: cut.start() + 1] if cut else noun_m.group(1)
         if anchor is None or anchor[-1] in "和与的在" or re.search(rf"(?:{alternation(lexicon().org_suffixes)})$", anchor):
-            # 「县融媒体中心哪部短视频被评为…」: 中心 ends the subject; the verb follows the asked noun.
-            # 「哪次斗争中牺牲」/「和哪所高校签了」: the verb follows the asked noun.
+            # 「哪次斗争中牺牲」, 「和哪所高校签了」, 「县融媒体中心哪部短视频被评为」 (中心 ends the
+            # subject): the verb follows the asked noun.
             after = text[noun_m.start(1) + len(noun) :]
             verb_m = re.match(rf"(?:中|里|上|了|的|是)?([{HAN}]{{2}})", after)
             anchor = verb_m.group(1) if verb_m else anchor
