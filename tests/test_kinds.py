@@ -339,3 +339,29 @@ def test_the_asked_verb_without_its_adverb_and_the_agent_of_that_verb(snap: Simp
     found = who.agents(q, Context(sentence, sentence, "2021-01-08", False, snap))
     best = max(found, key=lambda f: f.quality)
     assert best.text == "南川区党史和地方志研究室", found
+
+
+def test_which_days_asks_when_but_how_many_points_asks_a_count() -> None:
+    assert question_kind("申遗专班去泰顺是哪几天？") is Kind.WHEN
+    assert question_kind("区志初稿是哪几天审的") is Kind.WHEN
+    assert question_kind("会议分哪几个环节") is Kind.LIST
+    assert question_kind("讲话提出了几点要求") is Kind.NUMBER
+
+
+def test_places_after_zai_that_end_as_places_are_one_answer(snap: SimpleNamespace) -> None:
+    found = spans("城市书房分馆开在哪里", "今年在屏都街道、黄田镇新设2个城市书房分馆。", snap)
+    assert "屏都街道、黄田镇" in found
+
+
+def test_a_title_printed_after_the_name_or_in_a_chain_agrees_with_the_asked_title() -> None:
+    from bulletin_bot.qa.rank import role_agreement
+
+    def agrees(sentence: str, name: str, role: str) -> float:
+        at = sentence.index(name)
+        return role_agreement(sentence, at, role, at + len(name))
+
+    assert agrees("评审组由丽水学院教授王立新任组长，从五个方面评审。", "王立新", "评审组的组长") > 0.9
+    assert agrees("县政协委员、康源中药材专业合作社理事长王秀芬扎根山区。", "王秀芬", "中药材合作社的那个委员") > 0.5
+    assert agrees("评审组由丽水学院教授王立新任组长，李明任副组长。", "李明", "评审组的组长") < 0.5
+    # Another office's holder still does not agree (市委…主任 for 璧山区委…主任).
+    assert agrees("市委党史研究室主任徐塞声率队调研。", "徐塞声", "璧山区委党史研究室主任") == 0.0

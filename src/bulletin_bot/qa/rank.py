@@ -329,7 +329,7 @@ def candidates(q: Question, hits: list[Hit], searcher: Searcher, model: Model | 
                     "year_beside_span": float(any(
                         y in sentence[max(0, found.start - 12) : found.start] for y in years_asked
                     )),
-                    "role_agrees": role_agreement(sentence, found.start, role) if role else 1.0,
+                    "role_agrees": role_agreement(sentence, found.start, role, found.end) if role else 1.0,
                 }
                 span_rows.append((hit, sentence, s, e, found, span))
             rows.append((hit, sentence, s, e, None, _vector({**base, "sentence_span_quality": best_quality}, None, q)))
@@ -446,16 +446,31 @@ def asked_years(question: str, years: tuple[str, ...], issue_date: str | None) -
 _NOT_TITLE = set("由为是在和与及的了被将对向经请任")  # function words before a title: no other qualifier
 
 
-def role_agreement(sentence: str, start: int, role: str) -> float:
+def role_agreement(sentence: str, start: int, role: str, end: int | None = None) -> float:
     """How much of the asked title ends right before the span, as a share of the title; none when the
-    printed title goes on with another qualifier (市委党史研究室主任 for 璧山区委党史研究室主任)."""
+    printed title goes on with another qualifier (市委党史研究室主任 for 璧山区委党史研究室主任).
+
+    Bulletins also print the title after the name (评审组由…教授王立新任组长) or as one of a chain of
+    titles joined by 、 (县政协委员、…合作社理事长王秀芬): either is the asked title too."""
     before = re.sub(r"(?:为|是|：|:)$", "", sentence[max(0, start - len(role) - 2) : start])
     n = 0
     while n < min(len(before), len(role)) and before[-1 - n] == role[-1 - n]:
         n += 1
     if 0 < n < len(role) and n < len(before) and re.match(rf"[{HAN}]", before[-1 - n]) and before[-1 - n] not in _NOT_TITLE:
         return 0.0
-    return n / len(role)
+    share = n / len(role)
+    title = re.search(rf"(?:{titles_re()})$", role)
+    if title and share < 1.0:
+        qualifier = role[: title.start()].removesuffix("的")
+        printed = sum(ch in sentence[:start] for ch in qualifier) / (len(qualifier) or 1)
+        credit = (len(title.group(0)) + printed * len(qualifier)) / (len(title.group(0)) + len(qualifier))
+        after = sentence[end:] if end is not None else ""
+        if re.match(rf"(?:担任|出任|兼任|任|为)?{re.escape(title.group(0))}", after):
+            share = max(share, credit)  # 王立新任组长
+        chain = re.search(rf"{re.escape(title.group(0))}、[^，。；：]{{0,30}}$", sentence[:start])
+        if chain:
+            share = max(share, credit)  # 县政协委员、…理事长王秀芬
+    return share
 
 
 _LOOSE_BEFORE = re.compile(r"[的为是了：:]+$")

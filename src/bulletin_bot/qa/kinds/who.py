@@ -158,7 +158,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             role_before = re.search(rf"(副|常务副)?{re.escape(slots.role)}[、，]?$", before)
             if role_before and role_before.group(1) and not slots.role.startswith("副"):
                 quality = 0.1  # 「党委副书记潘洵」 is not the 党委书记
-            elif role_before or sentence[end : end + len(slots.role)] == slots.role:
+            elif role_before or re.match(rf"(?:担任|出任|兼任|任)?{re.escape(slots.role)}", sentence[end:]):  # 王立新任组长
                 quality = 1.0
             else:
                 quality = 0.2
