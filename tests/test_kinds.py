@@ -365,3 +365,22 @@ def test_a_title_printed_after_the_name_or_in_a_chain_agrees_with_the_asked_titl
     assert agrees("评审组由丽水学院教授王立新任组长，李明任副组长。", "李明", "评审组的组长") < 0.5
     # Another office's holder still does not agree (市委…主任 for 璧山区委…主任).
     assert agrees("市委党史研究室主任徐塞声率队调研。", "徐塞声", "璧山区委党史研究室主任") == 0.0
+
+
+def test_until_when_is_answered_by_the_end_of_the_period(snap: SimpleNamespace) -> None:
+    module = module_for(Kind.WHEN)
+    question = "“书香枫林”阅读月活动持续到什么时候？"
+    slots = module.parse(question, snap)
+    assert slots.anchor == "持续"
+    q = SimpleNamespace(text=question, kind=Kind.WHEN, slots=slots, anchors=lexicon().synonyms("持续"), entities=())
+    sentence = "活动时间为5月13日至6月13日，共开展读书分享12场。"
+    found = module.extract(q, Context(sentence, sentence, "2022-06-20", False, snap))
+    best = max(found, key=lambda f: f.quality)
+    assert best.text == "2022年6月13日"
+    # Asked when it starts, the start still wins.
+    question = "阅读月活动什么时候开始？"
+    slots = module.parse(question, snap)
+    q = SimpleNamespace(text=question, kind=Kind.WHEN, slots=slots, anchors=(), entities=())
+    found = module.extract(q, Context(sentence, sentence, "2022-06-20", False, snap))
+    quality = {f.text: f.quality for f in found}
+    assert quality["2022年5月13日"] > quality.get("2022年6月13日", 0.0)

@@ -24,7 +24,8 @@ def parse(text: str, snap: Snapshot) -> Slots:
     if m:
         return Slots(anchor=m.group(1))
     rest = re.sub(rf"(?:是)?(?:{_WH})", "", text)
-    m = re.search(rf"([{HAN}]{{2}})(?:的|了)?(?:时间|日期)?[？?]?$", rest)
+    # 「持续到什么时候」: the verb is 持续; 到 only says that its end is asked (ASKS_END).
+    m = re.search(rf"([{HAN}]{{2}})(?:到|至)?(?:的|了)?(?:时间|日期)?(?:为止)?[？?]?$", rest)
     return Slots(anchor=m.group(1) if m else None)
 
 
@@ -44,6 +45,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
                 taken.append((m.start(), m.end()))
     verb = anchor_regex(q)
     asked = asked_precision(q.text)
+    asks_end = bool(ASKS_END.search(q.text)) and not re.search(r"从|起止|哪几天|期间|多长时间|多久", q.text)
     out = []
     for start, end, value, precision in sorted(found):
         if verb and verb.search(sentence[end : end + 12]):
@@ -56,6 +58,12 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = 0.25 * precision
         if precision == 1 and _names_a_thing(sentence, end, ctx):
             quality = min(quality, 0.2)  # 「举办2024年退役军人专场招聘会」: the year names the event, it does not date it
+        if ends_period(sentence, start) and asks_end:
+            quality = max(quality, 0.95)  # 「持续到什么时候」: the end of 5月13日至6月13日
+        elif asks_end and _UNTIL.match(sentence, end):
+            quality *= 0.5  # …and not its start
+        elif ends_period(sentence, start) and ASKS_START.search(q.text) and not asks_end:
+            quality *= 0.5  # 「什么时候开始」: the start of the period, not its end
         if asked and precision < min(asked, 3):
             quality *= 0.3  # 「哪天开的」 is not answered by 2024年 (of 「2024年全体会议」)
         elif asked == 4 and not re.search(r"\d{1,2}\s?[:：点时]|上午|下午|中午|晚上|凌晨|早上", sentence[end : end + 12]):
@@ -79,6 +87,18 @@ def extract(q: Question, ctx: Context) -> list[Found]:
 
 
 _UNTIL = re.compile(r"\s?(?:至|到|-|－|–|—|～|~)\s?(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}[日号]")
+
+
+# The end of a period is asked: 「开放到哪天为止」, 「持续到什么时候」, 「哪天结束」, 「截至什么时候」.
+ASKS_END = re.compile(r"(?:到|至)(?:什么时候|哪天|哪一天|何时|几月几[日号]|几号|哪个月)|为止|截止|截至|结束|闭幕|最晚|最迟")
+
+
+ASKS_START = re.compile(r"开始|启动|开幕|开班|开展|从什么时候|从哪天|起始")
+
+
+def ends_period(sentence: str, start: int) -> bool:
+    """The date at ``start`` closes a period printed as 「5月13日至6月13日」."""
+    return bool(re.search(r"[日号月年]\s?(?:至|到|-|－|–|—|～|~)\s?$", sentence[max(0, start - 4) : start]))
 
 
 _ASKS_PERIOD = re.compile(r"到哪|到几|至哪|至几|起止|持续|期间|哪几天|多长时间|多久|从什么时候")
