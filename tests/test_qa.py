@@ -133,3 +133,14 @@ def test_a_relative_year_is_read_against_the_issue_date_and_roles_must_agree() -
     assert rank.role_agreement(s, s.find("徐塞声"), "党史研究室主任") == 1.0
     s = "会议由党委书记张三主持。"
     assert rank.role_agreement(s, s.find("张三"), "西南大学党委书记") == 0.5  # the title without its qualifier
+
+
+def test_a_note_ending_in_a_bracket_is_still_a_sentence_before_the_evidence() -> None:
+    from bulletin_bot.qa.answerer import _join
+
+    assert _join("2020年11月30日", "简报记载的是2020年11月30日（不是2019年）", "依据：「…。」") == (
+        "2020年11月30日。简报记载的是2020年11月30日（不是2019年）。依据：「…。」"
+    )
+    # A bracketed note alone needs no 。 after it, and no mark is ever doubled.
+    assert _join("徐塞声", "（按“徐塞声”理解）", "依据：「…。」") == "徐塞声。（按“徐塞声”理解）依据：「…。」"
+    assert "。。" not in _join("答。", "。依据")

@@ -18,14 +18,18 @@ SHORT_MAX = 80
 
 def _join(*parts: str) -> str:
     """Sentences joined without doubled marks: 「…。」+「依据」 never gives 「。。」."""
-    out = ""
+    out, last = "", ""
     for part in parts:
         part = part.strip()
         if not part:
             continue
-        if out and not re.search(r"[。！？；…」）)]$", out):
+        # A closing bracket ends a sentence only when the whole part is a bracketed note (（按“涪陵”理解）):
+        # 「简报记载的是2020年11月30日（不是2019年）」 still needs its 。 before 依据.
+        whole_note = bool(re.fullmatch(r"[（(].*[）)]", last))
+        if out and not (re.search(r"[。！？；…」]$", out) or whole_note):
             out += "。"
         out += part
+        last = part
     return re.sub(r"([。，；！？])\1+", r"\1", out)
 
 
