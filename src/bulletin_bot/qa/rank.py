@@ -19,7 +19,7 @@ import numpy as np
 from ..ingest.chunk import sentences
 from ..model import Hit, Kind
 from .kinds import module_for
-from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, titles_re, word_bounds
+from .kinds.base import HAN, Context, Found, anchor_regex, cloze, snap_to_words, title_follows, titles_re, word_bounds
 from .kinds.list import asked_count
 from .kinds.number import number_re
 
@@ -464,8 +464,7 @@ def role_agreement(sentence: str, start: int, role: str, end: int | None = None)
         qualifier = role[: title.start()].removesuffix("的")
         printed = sum(ch in sentence[:start] for ch in qualifier) / (len(qualifier) or 1)
         credit = (len(title.group(0)) + printed * len(qualifier)) / (len(title.group(0)) + len(qualifier))
-        after = sentence[end:] if end is not None else ""
-        if re.match(rf"(?:担任|出任|兼任|任|为)?{re.escape(title.group(0))}", after):
+        if end is not None and title_follows(sentence, end, title.group(0)):
             share = max(share, credit)  # 王立新任组长
         chain = re.search(rf"{re.escape(title.group(0))}、[^，。；：]{{0,30}}$", sentence[:start])
         if chain:

@@ -211,6 +211,11 @@ def titles_re() -> str:
     return alternation(lexicon().titles)
 
 
+def title_follows(sentence: str, end: int, title: str) -> bool:
+    """「王立新任组长」: the title printed right after the name ending at ``end``, alone or after 任/担任/为."""
+    return re.match(rf"(?:担任|出任|兼任|任|为)?{re.escape(title)}", sentence[end:]) is not None
+
+
 @cache
 def _wh_regex() -> re.Pattern[str]:
     lex = lexicon()

@@ -62,7 +62,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             quality = max(quality, 0.95)  # 「持续到什么时候」: the end of 5月13日至6月13日
         elif asks_end and _UNTIL.match(sentence, end):
             quality *= 0.5  # …and not its start
-        elif ends_period(sentence, start) and ASKS_START.search(q.text) and not asks_end:
+        elif ends_period(sentence, start) and ASKS_START.search(q.text):
             quality *= 0.5  # 「什么时候开始」: the start of the period, not its end
         if asked and precision < min(asked, 3):
             quality *= 0.3  # 「哪天开的」 is not answered by 2024年 (of 「2024年全体会议」)
@@ -86,7 +86,8 @@ def extract(q: Question, ctx: Context) -> list[Found]:
     return out
 
 
-_UNTIL = re.compile(r"\s?(?:至|到|-|－|–|—|～|~)\s?(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}[日号]")
+_RANGE = r"(?:至|到|-|－|–|—|～|~)"  # the marks that join the two ends of a printed period
+_UNTIL = re.compile(rf"\s?{_RANGE}\s?(?:\d{{4}}年)?(?:\d{{1,2}}月)?\d{{1,2}}[日号]")
 
 
 # The end of a period is asked: 「开放到哪天为止」, 「持续到什么时候」, 「哪天结束」, 「截至什么时候」.
@@ -98,7 +99,7 @@ ASKS_START = re.compile(r"开始|启动|开幕|开班|开展|从什么时候|从
 
 def ends_period(sentence: str, start: int) -> bool:
     """The date at ``start`` closes a period printed as 「5月13日至6月13日」."""
-    return bool(re.search(r"[日号月年]\s?(?:至|到|-|－|–|—|～|~)\s?$", sentence[max(0, start - 4) : start]))
+    return bool(re.search(rf"[日号月年]\s?{_RANGE}\s?$", sentence[max(0, start - 4) : start]))
 
 
 _ASKS_PERIOD = re.compile(r"到哪|到几|至哪|至几|起止|持续|期间|哪几天|多长时间|多久|从什么时候")

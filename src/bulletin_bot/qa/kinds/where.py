@@ -69,10 +69,10 @@ def extract(q: Question, ctx: Context) -> list[Found]:
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
     for m in re.finditer(r"(?:位于|坐落于|地处|设在)([^，。；]{2,24})", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.9))
-    for m in re.finditer(rf"(?:赴|到|前往|走进|来到)([{HAN}]{{2,12}}?(?:{alternation(lex.place_endings)}))", sentence):
+    ending = rf"[{HAN}]{{2,12}}?(?:{alternation(lex.place_endings)})"  # a name that ends as places do
+    for m in re.finditer(rf"(?:赴|到|前往|走进|来到)({ending})", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.7))
-    # 「在屏都街道、黄田镇新设2个分馆」: after 在, names that end as places do, a list of them one answer.
-    ending = rf"[{HAN}]{{2,12}}?(?:{alternation(lex.place_endings)})"
+    # 「在屏都街道、黄田镇新设2个分馆」: after 在, such names, a list of them one answer.
     for m in re.finditer(rf"在({ending}(?:[、和及与]{ending})*)", sentence):
         out.append(Found(m.group(1), m.start(1), m.end(1), 0.75))
     # 「生于乌拉圭蒙得维的亚」, 「原产于巴西」, 「栖息在南亚的…」: the object of a place verb, whole and cut

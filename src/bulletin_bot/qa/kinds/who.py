@@ -18,6 +18,7 @@ from .base import (
     clauses,
     join_runs,
     tagged,
+    title_follows,
     titles_re,
     word_bounds,
 )
@@ -158,7 +159,7 @@ def extract(q: Question, ctx: Context) -> list[Found]:
             role_before = re.search(rf"(副|常务副)?{re.escape(slots.role)}[、，]?$", before)
             if role_before and role_before.group(1) and not slots.role.startswith("副"):
                 quality = 0.1  # 「党委副书记潘洵」 is not the 党委书记
-            elif role_before or re.match(rf"(?:担任|出任|兼任|任)?{re.escape(slots.role)}", sentence[end:]):  # 王立新任组长
+            elif role_before or title_follows(sentence, end, slots.role):
                 quality = 1.0
             else:
                 quality = 0.2
